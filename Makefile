@@ -1,0 +1,41 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run test lint catalogs compile-catalogs clean
+
+install: $(VENV)/.installed compile-catalogs
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+compile-catalogs: $(VENV)/.installed
+	$(BIN)/pybabel compile --domain messages --directory locales --statistics
+
+# Re-extract the messages from bot/ and flows/ and merge them into every catalog.
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --omit-header \
+		--keyword N_ --output-file locales/messages.pot .
+	$(BIN)/pybabel update --input-file locales/messages.pot --output-dir locales --no-fuzzy-matching --omit-header
+
+run: install
+	@$(BIN)/flask --app bot banner
+	$(BIN)/flask --app bot run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+	find locales -name '*.mo' -delete

@@ -1,0 +1,59 @@
+"""Mi Audiencia: a Spanish SMS and WhatsApp bot for people waiting for a US immigration hearing."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+from flask import Flask
+
+from . import settings
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then the environment, then test_config."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(settings.defaults())
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_mapping(settings.from_environment())
+    else:
+        app.config.from_mapping(settings.from_environment())
+        app.config.from_mapping(test_config)
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["DATABASE"] = app.config["DATABASE"] or os.path.join(
+        app.instance_path, "mi_audiencia.sqlite3")
+    app.config["OUTBOX_PATH"] = app.config["OUTBOX_PATH"] or os.path.join(
+        app.instance_path, "outbox.jsonl")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    if not app.testing:
+        # Only a test may accept unsigned webhooks.
+        app.config["VALIDATE_TWILIO_SIGNATURE"] = True
+
+    from . import cli, db, eventlog, flows, i18n, sender, webhook
+
+    eventlog.init_app(app)
+    i18n.init_app(app)
+    flows.init_app(app)
+    db.init_app(app)
+    sender.init_app(app)
+    webhook.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _instance_secret(instance_path: str) -> str:
+    """Return this installation's random key, creating it on first start."""
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # made earlier, or by the process starting beside this one
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    with open(path) as f:
+        return f.read().strip()

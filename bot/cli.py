@@ -1,0 +1,63 @@
+"""Operator and developer commands: a terminal chat with the bot, and the `make run` banner."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from . import inbox
+from .sender import DryRunSender
+
+
+@click.command("chat")
+@click.option("--from", "from_", default="+526641234567", show_default=True,
+              help="Phone number the messages come from.")
+@click.option("--whatsapp", is_flag=True, help="Write as a WhatsApp user instead of SMS.")
+@with_appcontext
+def chat_command(from_: str, whatsapp: bool) -> None:
+    """Talk to the bot from the terminal, through the same code as the webhook.
+
+    Type a message and press Enter; with piped input, each line is one message.
+    """
+    address = f"whatsapp:{from_}" if whatsapp else from_
+    interactive = sys.stdin.isatty()
+    if interactive:
+        click.echo("Escriba un mensaje (Ctrl-D para salir). / Type a message (Ctrl-D to quit).")
+    while True:
+        if interactive:
+            click.echo("> ", nl=False)
+        line = sys.stdin.readline()
+        if not line:
+            break
+        form = {"From": address, "Body": line.rstrip("\n"), "MessageSid": f"SMchat{uuid.uuid4().hex}",
+                "NumMedia": "0"}
+        for reply in inbox.receive(form):
+            click.echo(reply)
+            click.echo("")
+
+
+@click.command("banner")
+@with_appcontext
+def banner_command() -> None:
+    """Print how to talk to the running bot."""
+    sender = current_app.extensions["sender"]
+    outbox = ("messages are written to " + current_app.config["OUTBOX_PATH"]
+              if isinstance(sender, DryRunSender) else "messages are sent through Twilio")
+    click.echo(f"""
+Mi Audiencia is starting on http://127.0.0.1:5000 (webhook: POST /twilio/messages).
+Database: {current_app.config['DATABASE']}
+No Twilio credentials? The dry-run sender is on: {outbox}.
+
+Talk to the bot from another terminal:
+    .venv/bin/flask --app bot chat              (as an SMS user)
+    .venv/bin/flask --app bot chat --whatsapp   (as a WhatsApp user)
+""")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(chat_command)
+    app.cli.add_command(banner_command)

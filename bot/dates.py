@@ -1,0 +1,188 @@
+"""Spanish dates and times as people type them ("15/3", "el lunes", "8 y media de la mañana"). Pure."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from .understanding import close, normalize
+
+MONTHS = {
+    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
+    "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+    "ene": 1, "feb": 2, "mar": 3, "abr": 4, "may": 5, "jun": 6, "jul": 7, "ago": 8, "sep": 9,
+    "sept": 9, "set": 9, "oct": 10, "nov": 11, "dic": 12,
+    "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7, "august": 8,
+    "september": 9, "october": 10, "november": 11, "december": 12,
+}
+WEEKDAYS = {"lunes": 0, "martes": 1, "miercoles": 2, "jueves": 3, "viernes": 4, "sabado": 5,
+            "domingo": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
+            "saturday": 5, "sunday": 6}
+NUMBERS = {"una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7,
+           "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12, "quince": 15, "veinte": 20,
+           "veinticinco": 25, "treinta": 30, "cuarenta": 40, "cincuenta": 50}
+FAR = timedelta(days=730)
+
+_NUMERIC_DATE = re.compile(r"(?<![\d:.])(\d{1,2})\s*([/\-.])\s*(\d{1,2})(?:\s*[/\-.]\s*(\d{2,4}))?(?![\d:])")
+_DAY_MONTH = re.compile(r"(?<![\d:])(\d{1,2})\s*(?:de\s+)?([a-z]{3,12})\.?(?:\s*(?:de|del|,)?\s*(\d{4}))?")
+_MONTH_DAY = re.compile(r"\b([a-z]{3,12})\.?\s+(\d{1,2})(?![\d:])(?:\s*(?:de|del|,)?\s*(\d{4}))?")
+_WORD = re.compile(r"[a-z]+")
+
+
+@dataclass(frozen=True)
+class DateResult:
+    value: date | None
+    problem: str | None = None     # None, "past" or "far"
+
+
+@dataclass(frozen=True)
+class TimeResult:
+    value: time | None
+    assumed: bool = False          # a.m. or p.m. was not said; a default was applied
+
+
+def _month(word: str) -> int | None:
+    if word in MONTHS:
+        return MONTHS[word]
+    # One typo is forgiven in the long names only: "marso", "febrro", "setiembre".
+    return next((n for name, n in MONTHS.items() if len(name) >= 5 and close(word, name)), None)
+
+
+def _make(year: int | None, month: int, day: int, today: date) -> date | None:
+    if year is not None and year < 100:
+        year += 2000
+    try:
+        if year is not None:
+            return date(year, month, day)
+        candidate = date(today.year, month, day)
+        if candidate < today:
+            candidate = date(today.year + 1, month, day)
+        return candidate
+    except ValueError:
+        return None   # 31 de febrero, 31/4, a month 15
+
+
+def _explicit(text: str, today: date) -> date | None:
+    for match in _NUMERIC_DATE.finditer(text):
+        day, sep, month, year = match.groups()
+        before = text[:match.start()].rstrip()
+        if sep == "." and before.endswith(("las", "la")):
+            continue   # "a las 8.30" is a time
+        return _make(int(year) if year else None, int(month), int(day), today)
+    for match in _DAY_MONTH.finditer(text):
+        month = _month(match.group(2))
+        if month:
+            year = match.group(3)
+            return _make(int(year) if year else None, month, int(match.group(1)), today)
+    for match in _MONTH_DAY.finditer(text):
+        month = _month(match.group(1))
+        if month:
+            year = match.group(3)
+            return _make(int(year) if year else None, month, int(match.group(2)), today)
+    return None
+
+
+def _relative(text: str, today: date) -> date | None:
+    if re.search(r"\bpasado\s+manana\b", text):
+        return today + timedelta(days=2)
+    # "de la mañana" is the morning, not tomorrow.
+    if re.search(r"(?<!la )\bmanana\b", text) or "tomorrow" in text:
+        return today + timedelta(days=1)
+    if re.search(r"\bhoy\b", text) or "today" in text:
+        return today
+    for word in _WORD.findall(text):
+        weekday = next((n for name, n in WEEKDAYS.items() if close(word, name)), None)
+        if weekday is not None:
+            # "el lunes" is the next Monday after today, never today.
+            return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    return None
+
+
+def parse_date(text: str, today: date) -> DateResult:
+    """Read a date, day first; a date without a year is the next one on or after today."""
+    text = normalize(text)[:200]
+    value = _explicit(text, today)
+    if value is None and not _NUMERIC_DATE.search(text):
+        value = _relative(text, today)
+    if value is None:
+        return DateResult(None)
+    if value < today:
+        return DateResult(value, "past")
+    if value > today + FAR:
+        return DateResult(value, "far")
+    return DateResult(value)
+
+
+_AM = re.compile(r"(?<![a-z])(a\.?\s?m\b\.?|de la manana|en la manana|de la madrugada|madrugada|morning)")
+_PM = re.compile(r"(?<![a-z])(p\.?\s?m\b\.?|de la tarde|en la tarde|de la noche|en la noche|tarde|noche"
+                 r"|afternoon|evening)")
+_CLOCK = re.compile(r"(?<![\d/])(\d{1,2})(?:\s*[:.h]\s*(\d{2})|\s+(\d{2})(?=\s|$))?(?![\d/])")
+_AFTER = re.compile(r"^\s*(?:horas?\s+)?y\s+(media|cuarto|\d{1,2})(?:\s+y\s+(\d))?")
+_BEFORE = re.compile(r"^\s*(?:horas?\s+)?menos\s+(cuarto|\d{1,2})")
+_TO = re.compile(r"\b(cuarto|\d{1,2})\s+(?:minutos\s+)?para\s+(?:las?\s+)?(\d{1,2})\b")
+
+
+def _digits(text: str) -> str:
+    """Write number words as digits: "ocho y media" -> "8 y media"."""
+    text = re.sub(r"\b(veinte|treinta|cuarenta|cincuenta) y (uno|dos|tres|cuatro|cinco|seis|siete"
+                  r"|ocho|nueve)\b", lambda m: str(NUMBERS[m[1]] + NUMBERS[m[2]]), text)
+    return re.sub(r"\b[a-z]+\b", lambda m: str(NUMBERS.get(m[0], m[0])), text)
+
+
+def _without_dates(text: str) -> str:
+    # "8.30" is far more often a time than the 8th of a 30th month: leave dotted pairs alone.
+    text = _NUMERIC_DATE.sub(lambda m: m[0] if m[2] == "." and not m[4] else " ", text)
+    text = _DAY_MONTH.sub(lambda m: " " if _month(m[2]) else m[0], text)
+    return _MONTH_DAY.sub(lambda m: " " if _month(m[1]) else m[0], text)
+
+
+def _minutes(word: str) -> int:
+    return {"media": 30, "cuarto": 15}.get(word) or int(word)
+
+
+def _hour_minute(text: str) -> tuple[int, int, bool] | None:
+    """Find the clock time in text: (hour, minute, written with a leading zero)."""
+    to = _TO.search(text)
+    if to:
+        return int(to[2]) - 1, 60 - _minutes(to[1]), False
+    # The number after "a las" wins over any other number in the sentence.
+    anchor = re.search(r"\b(?:a\s+las?|las?|at)\s+(?=\d)", text)
+    match = _CLOCK.search(text, anchor.end() if anchor else 0)
+    if not match:
+        return None
+    hour, minute = int(match[1]), int(match[2] or match[3] or 0)
+    rest = text[match.end():]
+    after, before = _AFTER.match(rest), _BEFORE.match(rest)
+    if after and not (match[2] or match[3]):
+        minute = _minutes(after[1]) + int(after[2] or 0)
+    elif before and not (match[2] or match[3]):
+        hour, minute = hour - 1, 60 - _minutes(before[1])
+    return hour, minute, match[1].startswith("0") and len(match[1]) == 2
+
+
+def parse_time(text: str, default_period: str = "hearing") -> TimeResult:
+    """Read a clock time; without a.m. or p.m., courts sit by day and ports open before dawn."""
+    text = normalize(text)[:200]
+    if re.search(r"\bmedio\s?dia\b|\bnoon\b", text):
+        return TimeResult(time(12, 0))
+    if re.search(r"\bmedia\s?noche\b|\bmidnight\b", text):
+        return TimeResult(time(0, 0))
+    found = _hour_minute(_without_dates(_digits(text)))
+    if not found:
+        return TimeResult(None)
+    hour, minute, zero_padded = found
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return TimeResult(None)
+    am, pm = _AM.search(text), _PM.search(text)
+    if hour == 0 or hour > 12 or zero_padded:
+        return TimeResult(time(hour, minute))
+    if pm:
+        return TimeResult(time(0 if hour == 12 and "noche" in pm[0] else hour % 12 + 12, minute))
+    if am:
+        return TimeResult(time(hour % 12, minute))
+    if re.search(r"\b(del dia|de la manana)\b", text) and hour == 12:
+        return TimeResult(time(12, minute))
+    if default_period == "report" or 7 <= hour <= 11 or hour == 12:
+        return TimeResult(time(hour, minute), assumed=True)
+    return TimeResult(time(hour + 12, minute), assumed=True)

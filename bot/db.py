@@ -1,0 +1,137 @@
+"""The SQLite connection of each app context, its schema migrations and write transactions."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+
+import click
+import sqlite_utils
+from flask import Flask, current_app, g
+from flask.cli import with_appcontext
+
+migrations = sqlite_utils.Migrations("mi_audiencia")
+
+
+@migrations()
+def m001_core(db: sqlite_utils.Database) -> None:
+    db.execute("""
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            phone TEXT NOT NULL UNIQUE,
+            language TEXT NOT NULL DEFAULT 'es',
+            opted_out INTEGER NOT NULL DEFAULT 0,
+            opted_out_at TEXT,
+            created_at TEXT NOT NULL,
+            last_inbound_at TEXT
+        )""")
+    db.execute("""
+        CREATE TABLE contact_addresses (
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            channel TEXT NOT NULL CHECK (channel IN ('sms', 'whatsapp')),
+            address TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            PRIMARY KEY (contact_id, channel)
+        )""")
+    db.execute("""
+        CREATE TABLE people (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            a_number TEXT,
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE hearings (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            city TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            report_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE conversations (
+            contact_id INTEGER PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,
+            flow TEXT,
+            node TEXT,
+            vars TEXT NOT NULL DEFAULT '{}',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        )""")
+    # Only the SID and when: enough to drop Twilio's retries, nothing about who or what.
+    db.execute("""
+        CREATE TABLE inbound_messages (
+            sid TEXT PRIMARY KEY,
+            received_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX people_contact ON people(contact_id)")
+    db.execute("CREATE INDEX hearings_person ON hearings(person_id)")
+    db.execute("CREATE INDEX hearings_starts_at ON hearings(starts_at)")
+
+
+def connect(path: str, busy_timeout_ms: int = 5000) -> sqlite_utils.Database:
+    """Open the database with WAL, a busy timeout and foreign keys on."""
+    conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return sqlite_utils.Database(conn)
+
+
+@contextlib.contextmanager
+def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Run a read-modify-write under BEGIN IMMEDIATE, so writers queue instead of failing."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+def get_db() -> sqlite_utils.Database:
+    """Return the connection of the current app context, opening it on first use."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"], current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    return g.db
+
+
+def close_db(exc: BaseException | None = None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.conn.close()
+
+
+def migrate(path: str, busy_timeout_ms: int = 5000) -> list[str]:
+    """Apply pending migrations and return their names."""
+    db = connect(path, busy_timeout_ms)
+    try:
+        # Under one write lock, so the web server and the scheduler starting together
+        # cannot both apply the same migration.
+        with write(db):
+            pending = [m.name for m in migrations.pending(db)]
+            if pending:
+                migrations.apply(db)
+        return pending
+    finally:
+        db.conn.close()
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or migrate the database (the app also does this when it starts)."""
+    applied = migrate(current_app.config["DATABASE"])
+    click.echo(f"Database ready ({len(applied)} migration(s) applied).")
+
+
+def init_app(app: Flask) -> None:
+    migrate(app.config["DATABASE"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(init_db_command)

@@ -1,0 +1,215 @@
+"""The flow engine: one message in, replies, actions and the next state out. Pure: no clock, SQL or Twilio."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+
+from .context import Context
+from .flows import Flows, Node
+from .inputs import INPUTS, Answer, Asking
+from .places import City, court_time
+from .understanding import Vocabulary, normalize
+from .views import NOW_VIEWS, VIEWS, Lines, Part, Raw, Text, ViewInput, hearing_lines, placeholders
+
+# Nodes the engine itself enters; flows/menu.yaml must define them.
+WELCOME, MENU, HELP = "menu.welcome", "menu.menu", "menu.help"
+NOT_UNDERSTOOD, TOO_MANY, EXPIRED = "menu.not_understood", "menu.too_many_attempts", "menu.expired"
+NO_TEXT, CANCELLED, ERROR = "menu.no_text", "menu.cancelled", "menu.error"
+COMMAND_NODES = {
+    "menu": MENU, "help": HELP, "opt_out": "menu.opt_out", "opt_in": "menu.opt_in",
+    "cancel": CANCELLED, "delete": "menu.delete", "language": "menu.language",
+    "english": "menu.language_set", "spanish": "menu.language_set",
+}
+REQUIRED_NODES = frozenset({WELCOME, NOT_UNDERSTOOD, TOO_MANY, EXPIRED, NO_TEXT, ERROR,
+                            *COMMAND_NODES.values()})
+MAX_HOPS = 50   # a flow that loops without waiting is a bug; stop rather than spin
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Where one person is: the node waiting for their answer, what they said so far."""
+    node: str | None = None
+    vars: dict = field(default_factory=dict)
+    attempts: int = 0
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Something to store or change once the step is over, with the data it needs."""
+    name: str
+    data: dict
+
+
+@dataclass
+class Outcome:
+    replies: list[Part]
+    state: Conversation
+    effects: list[Effect]
+    language: str
+    silent: bool = False
+
+
+class _Step:
+    """The work of one message: the blocks said so far, the actions, the state reached."""
+
+    def __init__(self, engine: Engine, state: Conversation, context: Context, now: datetime):
+        self.engine, self.context, self.now = engine, context, now
+        self.state = state
+        self.vars = dict(state.vars)
+        self.blocks: list[Part] = []
+        self.effects: list[Effect] = []
+        self.language = context.language
+
+    def asking(self, node: Node) -> Asking:
+        return Asking(self.vars, self.context, self.engine.cities, node.options, self.now)
+
+    def say(self, node: Node) -> None:
+        parts: list[Part] = [self.text(msgid) for msgid in node.say]
+        parts.extend(self.options(node))
+        if parts:
+            self.blocks.append(Lines(tuple(parts)))
+
+    def options(self, node: Node) -> list[Part]:
+        kind = INPUTS[node.wait.input] if node.wait else None
+        if not kind or not kind.options:
+            return []
+        labels = kind.options(self.asking(node))
+        return [Lines((Raw(f"{n}. "), label), sep="") for n, label in enumerate(labels, start=1)]
+
+    def text(self, msgid: str) -> Text:
+        view_input = ViewInput(self.vars, self.context, self.engine.cities)
+        params = {}
+        for name in placeholders(msgid) or ():
+            if name in NOW_VIEWS:
+                params[name] = hearing_lines(self.context, self.engine.cities, self.now)
+            else:
+                params[name] = VIEWS[name](view_input)
+        return Text(msgid, params)
+
+    def run(self, node_id: str) -> None:
+        """Enter a node and go on until one waits for an answer or the flow ends."""
+        for _ in range(MAX_HOPS):
+            node = self.engine.flows[node_id]
+            for effect in node.do:
+                self.act(effect)
+            self.say(node)
+            if node.wait:
+                self.state = Conversation(node.id, self.vars, 0, self.now)
+                return
+            if node.check:
+                outcome = "yes" if self.engine.checks[node.check](
+                    self.vars, self.context, self.now) else "no"
+                node_id = node.routes.get(outcome) or node.next
+            elif node.end or not node.next:
+                self.finish()
+                return
+            else:
+                node_id = node.next
+        raise RuntimeError(f"flow loops without waiting at {node_id}")
+
+    def act(self, effect: str) -> None:
+        data = dict(self.vars)
+        if effect == "save_hearing":
+            city = self.engine.cities[data["city"]]
+            data["starts_at"] = _moment(city, data["date"], data["time"])
+            data["report_at"] = (_moment(city, data["date"], data["report_time"])
+                                 if data.get("report_time") else None)
+        if effect == "set_language":
+            self.language = data["language"]
+        self.effects.append(Effect(effect, data))
+
+    def finish(self) -> None:
+        self.vars = {}
+        self.state = Conversation(None, {}, 0, self.now)
+
+    def answer(self, node: Node, text: str) -> None:
+        """Read the answer to the question at node, then move on, ask again or give up."""
+        vocabulary = self.engine.vocabulary
+        intent = vocabulary.intent(text)
+        # Free text such as a name would swallow "quiero registrar mi audiencia".
+        if intent and node.wait.input == "name":
+            return self.start(intent.flow)
+        answer: Answer = INPUTS[node.wait.input].read(text, self.asking(node))
+        if answer.outcome:
+            if node.wait.save:
+                self.vars[node.wait.save] = answer.value
+            return self.run(node.routes.get(answer.outcome) or node.next)
+        if intent:
+            return self.start(intent.flow)
+        attempts = self.state.attempts + 1
+        if attempts >= self.engine.max_attempts:
+            self.finish()
+            return self.run(TOO_MANY)
+        retry = node.wait.retry.get(answer.reason) or node.wait.retry["unknown"]
+        self.blocks.append(Lines((self.text(retry), *self.options(node))))
+        self.state = replace(self.state, vars=self.vars, attempts=attempts, updated_at=self.now)
+
+    def start(self, node_id: str) -> None:
+        self.finish()
+        self.run(node_id)
+
+    def idle(self, text: str) -> None:
+        """Read a message sent outside any question: a free phrase, or an answer to the menu."""
+        intent = self.engine.vocabulary.intent(text)
+        if intent:
+            return self.start(intent.flow)
+        menu = self.engine.flows[MENU]
+        answer = INPUTS[menu.wait.input].read(text, self.asking(menu))
+        if answer.outcome:
+            return self.run(menu.routes.get(answer.outcome) or menu.next)
+        if not self.context.is_new:
+            self.say(self.engine.flows[NOT_UNDERSTOOD])
+        self.run(MENU)
+
+
+def _moment(city: City, day: str, clock: str) -> str:
+    return court_time(city, date.fromisoformat(day), time.fromisoformat(clock)).isoformat()
+
+
+class Engine:
+    """Move a person's conversation along the flows, one message at a time."""
+
+    def __init__(self, flows: Flows, vocabulary: Vocabulary, cities: dict[str, City],
+                 ttl_minutes: int = 60, max_attempts: int = 3):
+        from .inputs import CHECKS
+        self.flows, self.vocabulary, self.cities = flows, vocabulary, cities
+        self.checks = CHECKS
+        self.ttl = timedelta(minutes=ttl_minutes)
+        self.max_attempts = max_attempts
+
+    def step(self, state: Conversation, context: Context, text: str, now: datetime) -> Outcome:
+        """Answer one message; text is empty for media, voice notes and locations."""
+        step = _Step(self, state, context, now)
+        command = self.vocabulary.command(text) if normalize(text) else None
+
+        deleting = state.node == COMMAND_NODES["delete"]
+        if context.opted_out and command not in ("opt_in", "delete") and not deleting:
+            # Nothing is sent after BAJA until ALTA, except the answer to BORRAR.
+            return Outcome([], state, [], context.language, silent=True)
+        if state.node and state.updated_at and now - state.updated_at > self.ttl:
+            step.finish()
+            step.say(self.flows[EXPIRED])
+        if context.is_new and command not in ("opt_out", "delete"):
+            step.say(self.flows[WELCOME])
+
+        current = self.flows.nodes.get(step.state.node) if step.state.node else None
+        if command == "help" and current:
+            step.say(self.flows[HELP])
+            step.say(current)
+        elif command in ("english", "spanish"):
+            step.finish()
+            step.vars["language"] = "en" if command == "english" else "es"
+            step.run(COMMAND_NODES[command])
+        elif command:
+            step.start(COMMAND_NODES[command])
+        elif not normalize(text):
+            step.say(self.flows[NO_TEXT])
+            if current:
+                step.say(current)
+        elif current:
+            step.answer(current, text)
+        else:
+            step.idle(text)
+        return Outcome(step.blocks, step.state, step.effects, step.language)

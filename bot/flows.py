@@ -1,0 +1,276 @@
+"""Conversation flows as data: load the YAML files in flows/, check them, and refuse a broken one."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import click
+import yaml
+from flask import Flask
+
+from .i18n import LANGUAGES, Catalogs
+from .inputs import CHECKS, INPUTS, REASONS, Option
+from .views import NOW_VIEWS, VIEWS, placeholders
+
+FLOWS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "flows")
+EFFECTS = frozenset({"save_hearing", "delete_hearing", "add_person", "remove_person",
+                     "set_language", "opt_out", "opt_in", "delete_contact"})
+NODE_KEYS = {"say", "options", "wait", "check", "do", "routes", "next", "end", "entry"}
+WAIT_KEYS = {"input", "save", "retry"}
+
+
+class FlowError(ValueError):
+    """One or more flows are broken; the message names each file and node."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    input: str
+    save: str | None
+    retry: dict[str, str]        # reason -> msgid; "unknown" always present
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str                      # "flow.node"
+    say: tuple[str, ...] = ()
+    options: tuple[Option, ...] = ()
+    wait: Wait | None = None
+    check: str | None = None
+    do: tuple[str, ...] = ()
+    routes: dict[str, str] = field(default_factory=dict)
+    next: str | None = None
+    end: bool = False
+
+    def messages(self) -> Iterable[str]:
+        yield from self.say
+        yield from (o.label for o in self.options)
+        if self.wait:
+            yield from self.wait.retry.values()
+
+
+@dataclass(frozen=True)
+class Flows:
+    nodes: dict[str, Node]
+    paths: dict[str, str]        # flow name -> file
+
+    def __getitem__(self, node_id: str) -> Node:
+        return self.nodes[node_id]
+
+
+def _as_tuple(value) -> tuple:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, list) else (value,)
+
+
+def _target(flow: str, name: str) -> str:
+    return name if "." in name else f"{flow}.{name}"
+
+
+class _Loader:
+    def __init__(self):
+        self.errors: list[str] = []
+        self.nodes: dict[str, Node] = {}
+        self.paths: dict[str, str] = {}
+        self.roots: set[str] = set()
+
+    def fail(self, path: str, node: str | None, message: str) -> None:
+        where = f"{path}: node {node}" if node else path
+        self.errors.append(f"{where}: {message}")
+
+    def load_file(self, path: str) -> None:
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = yaml.safe_load(f)
+        except yaml.YAMLError as exc:
+            self.fail(path, None, f"not valid YAML: {exc}")
+            return
+        if not isinstance(data, dict) or not isinstance(data.get("nodes"), dict):
+            self.fail(path, None, "needs 'flow', 'start' and a 'nodes' mapping")
+            return
+        flow = data.get("flow") or os.path.splitext(os.path.basename(path))[0]
+        if flow in self.paths:
+            self.fail(path, None, f"flow {flow!r} is also defined in {self.paths[flow]}")
+            return
+        self.paths[flow] = path
+        start = data.get("start")
+        if start not in data["nodes"]:
+            self.fail(path, None, f"start node {start!r} does not exist")
+        else:
+            self.roots.add(f"{flow}.{start}")
+        for name, spec in data["nodes"].items():
+            node = self.load_node(path, flow, str(name), spec or {})
+            if node:
+                self.nodes[node.id] = node
+                if (spec or {}).get("entry"):
+                    self.roots.add(node.id)
+
+    def load_node(self, path: str, flow: str, name: str, spec: dict) -> Node | None:
+        unknown = set(spec) - NODE_KEYS
+        if unknown:
+            self.fail(path, name, f"unknown keys {sorted(unknown)}")
+        options = []
+        for raw in spec.get("options") or []:
+            pattern = None
+            if raw.get("pattern"):
+                try:
+                    pattern = re.compile(raw["pattern"])
+                except re.error as exc:
+                    self.fail(path, name, f"bad pattern {raw['pattern']!r}: {exc}")
+            if not raw.get("value") or not raw.get("label"):
+                self.fail(path, name, "every option needs a value and a label")
+                continue
+            options.append(Option(str(raw["value"]), raw["label"],
+                                  tuple(_as_tuple(raw.get("words"))), pattern))
+        wait = None
+        if "wait" in spec:
+            w = spec["wait"] or {}
+            if set(w) - WAIT_KEYS:
+                self.fail(path, name, f"unknown wait keys {sorted(set(w) - WAIT_KEYS)}")
+            retry = w.get("retry")
+            retry = dict(retry) if isinstance(retry, dict) else {"unknown": retry}
+            wait = Wait(w.get("input", ""), w.get("save"), retry)
+        routes = {str(k): _target(flow, v) for k, v in (spec.get("routes") or {}).items()}
+        return Node(
+            id=f"{flow}.{name}", say=_as_tuple(spec.get("say")), options=tuple(options),
+            wait=wait, check=spec.get("check"), do=_as_tuple(spec.get("do")), routes=routes,
+            next=_target(flow, spec["next"]) if spec.get("next") else None,
+            end=bool(spec.get("end")))
+
+    def check(self, catalogs: Catalogs | None, required: Iterable[str]) -> None:
+        for node_id in required:
+            if node_id not in self.nodes:
+                self.fail(self.path_of(node_id), node_id, "is needed by the engine but missing")
+            self.roots.add(node_id)
+        for node in self.nodes.values():
+            self.check_node(node, catalogs)
+        self.check_reachable()
+
+    def path_of(self, node_id: str) -> str:
+        return self.paths.get(node_id.split(".")[0], FLOWS_DIR)
+
+    def check_node(self, node: Node, catalogs: Catalogs | None) -> None:
+        path, name = self.path_of(node.id), node.id.split(".", 1)[1]
+        for target in [*node.routes.values(), *([node.next] if node.next else [])]:
+            if target not in self.nodes:
+                self.fail(path, name, f"unknown target {target!r}")
+        outcomes: set[str] = set()
+        if node.wait:
+            kind = INPUTS.get(node.wait.input)
+            if kind is None:
+                self.fail(path, name, f"unknown input {node.wait.input!r}")
+                return
+            outcomes = set(kind.outcomes) or {o.value for o in node.options}
+            if node.wait.input == "choice" and not node.options:
+                self.fail(path, name, "a choice needs options")
+            if not node.wait.retry.get("unknown"):
+                self.fail(path, name, "a wait needs a retry message for an unclear answer")
+            allowed = {"unknown"} | REASONS.get(node.wait.input, set())
+            if set(node.wait.retry) - allowed:
+                self.fail(path, name, f"retry reasons must be among {sorted(allowed)}")
+        if node.check:
+            if node.check not in CHECKS:
+                self.fail(path, name, f"unknown check {node.check!r}")
+            outcomes = {"yes", "no"}
+        if node.wait and node.check:
+            self.fail(path, name, "a node either waits or checks, not both")
+        if set(node.routes) - outcomes:
+            self.fail(path, name, f"routes {sorted(set(node.routes) - outcomes)} can never "
+                                  f"happen; outcomes are {sorted(outcomes)}")
+        if outcomes - set(node.routes) and not node.next:
+            self.fail(path, name, f"no way on for {sorted(outcomes - set(node.routes))}: "
+                                  "add routes or next")
+        if not outcomes and not node.next and not node.end:
+            self.fail(path, name, "dead end: give it next or end: true")
+        for effect in node.do:
+            if effect not in EFFECTS:
+                self.fail(path, name, f"unknown action {effect!r}")
+        for msgid in node.messages():
+            self.check_message(path, name, msgid, catalogs)
+
+    def check_message(self, path: str, name: str, msgid, catalogs: Catalogs | None) -> None:
+        if not isinstance(msgid, str) or not msgid.strip():
+            self.fail(path, name, "empty message")
+            return
+        fields = placeholders(msgid)
+        if fields is None:
+            self.fail(path, name, f"bad placeholder in {msgid[:40]!r}")
+            return
+        for unknown in fields - set(VIEWS) - NOW_VIEWS:
+            self.fail(path, name, f"unknown placeholder {{{unknown}}} in {msgid[:40]!r}")
+        if catalogs is None:
+            return
+        for language in LANGUAGES:
+            translated = catalogs.translations[language]._catalog.get(msgid)
+            if not translated:
+                self.fail(path, name, f"message missing in {language!r}: {msgid[:50]!r}")
+            elif placeholders(translated) != fields:
+                self.fail(path, name, f"{language!r} translation changes the placeholders "
+                                      f"of {msgid[:40]!r}")
+
+    def check_reachable(self) -> None:
+        seen, todo = set(), [r for r in self.roots if r in self.nodes]
+        while todo:
+            node_id = todo.pop()
+            if node_id in seen:
+                continue
+            seen.add(node_id)
+            node = self.nodes[node_id]
+            todo.extend(t for t in [*node.routes.values(), node.next] if t in self.nodes)
+        for node_id in sorted(set(self.nodes) - seen):
+            self.fail(self.path_of(node_id), node_id.split(".", 1)[1], "unreachable")
+
+
+def load_flows(directory: str = FLOWS_DIR, catalogs: Catalogs | None = None,
+               required: Iterable[str] = ()) -> Flows:
+    """Load and check every flow file; raise FlowError listing every problem."""
+    loader = _Loader()
+    for filename in sorted(os.listdir(directory)):
+        if filename.endswith((".yaml", ".yml")):
+            loader.load_file(os.path.join(directory, filename))
+    loader.check(catalogs, required)
+    if loader.errors:
+        raise FlowError("\n".join(loader.errors))
+    return Flows(loader.nodes, loader.paths)
+
+
+@click.group("flows")
+def flows_cli() -> None:
+    """Check the conversation flows."""
+
+
+@flows_cli.command("check")
+@click.option("--dir", "directory", default=FLOWS_DIR, show_default=True,
+              help="Folder of the flow files.")
+def check_command(directory: str) -> None:
+    """Validate every flow, the words file and the places file; works even when the app won't start."""
+    from .engine import REQUIRED_NODES
+    from .i18n import load_catalogs
+    from .places import load_places
+    from .understanding import Vocabulary
+
+    try:
+        flows = load_flows(directory, Catalogs(load_catalogs()),
+                           REQUIRED_NODES | {i.flow for i in Vocabulary.load().intents})
+        cities = load_places()
+    except (FlowError, ValueError, OSError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{len(flows.paths)} flows, {len(flows.nodes)} nodes, {len(cities)} cities: OK")
+
+
+def init_app(app: Flask) -> None:
+    from .engine import REQUIRED_NODES, Engine
+    from .places import load_places
+    from .understanding import Vocabulary
+
+    vocabulary = Vocabulary.load()
+    flows = load_flows(app.config["FLOWS_DIR"] or FLOWS_DIR, app.extensions["catalogs"],
+                       REQUIRED_NODES | {i.flow for i in vocabulary.intents})
+    app.extensions["engine"] = Engine(
+        flows, vocabulary, load_places(),
+        ttl_minutes=app.config["CONVERSATION_TTL_MINUTES"],
+        max_attempts=app.config["MAX_ATTEMPTS"])

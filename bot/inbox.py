@@ -1,0 +1,87 @@
+"""One inbound message, start to finish: who wrote, the flow step, what to store, the reply to send."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from flask import current_app
+
+from . import store
+from .db import get_db, write
+from .engine import ERROR, Effect, Engine, Outcome
+from .eventlog import contact_ref, event
+from .i18n import DEFAULT_LANGUAGE
+from .identity import UnknownAddress, parse_sender
+from .views import render
+
+
+def _apply(db, contact_id: int, effect: Effect, now: datetime) -> None:
+    data = effect.data
+    if effect.name == "save_hearing":
+        store.save_hearing(db, contact_id, data, now)
+    elif effect.name == "delete_hearing":
+        store.delete_hearing(db, contact_id, data.get("hearing_id"))
+    elif effect.name == "add_person":
+        store.add_person(db, contact_id, data["name"], data.get("a_number"), now)
+    elif effect.name == "remove_person":
+        store.remove_person(db, contact_id, data.get("person_id"))
+    elif effect.name == "set_language":
+        store.set_language(db, contact_id, data["language"])
+    elif effect.name in ("opt_out", "opt_in"):
+        store.set_opted_out(db, contact_id, effect.name == "opt_out", now)
+    elif effect.name == "delete_contact":
+        store.delete_contact(db, contact_id)
+    else:
+        raise ValueError(f"unknown action {effect.name}")
+
+
+def _body(form: Mapping[str, str]) -> str:
+    limit = current_app.config["MAX_BODY_CHARS"]
+    return (form.get("Body") or "")[:limit]
+
+
+def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
+    """Handle one Twilio inbound message and return the texts to answer with."""
+    now = now or datetime.now(UTC)
+    engine: Engine = current_app.extensions["engine"]
+    catalogs = current_app.extensions["catalogs"]
+    try:
+        sender = parse_sender(form.get("From", ""))
+    except UnknownAddress:
+        event("message_rejected", logging.WARNING, reason="unknown_sender")
+        return []
+    ref = contact_ref(sender.phone)
+    sid = form.get("MessageSid") or form.get("SmsMessageSid") or ""
+    db = get_db()
+    try:
+        # One write transaction per message: two messages from one phone queue up here
+        # and run one after the other, and a failure leaves nothing half-stored.
+        with write(db):
+            if sid and not store.first_time_seen(db, sid, now):
+                event("message_duplicate", contact=ref, channel=sender.channel)
+                return []
+            contact, is_new = store.contact_for(db, sender.phone, sender.channel,
+                                                sender.address, now)
+            context = store.context_of(db, contact, sender.channel, is_new)
+            state = store.conversation_of(db, contact["id"])
+            outcome: Outcome = engine.step(state, context, _body(form), now)
+            for effect in outcome.effects:
+                _apply(db, contact["id"], effect, now)
+                event("action", contact=ref, action=effect.name)
+            if not any(e.name == "delete_contact" for e in outcome.effects):
+                store.save_conversation(db, contact["id"], outcome.state, now)
+    except Exception as exc:
+        # Type and place only: an exception's message may quote what the person wrote.
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        event("error", logging.ERROR, contact=ref, where="inbound", error=type(exc).__name__,
+              at=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}")
+        return ["\n".join(catalogs.gettext(DEFAULT_LANGUAGE, m) for m in engine.flows[ERROR].say)]
+    event("message_in", contact=ref, channel=sender.channel, new=is_new,
+          media=(form.get("NumMedia") or "0").strip() != "0", node=outcome.state.node,
+          replied=bool(outcome.replies))
+    if not outcome.replies:
+        return []
+    return ["\n\n".join(render(block, outcome.language, catalogs) for block in outcome.replies)]

@@ -1,0 +1,252 @@
+"""Reading one answer (a choice, a city, a date, an A-number...) and the checks flows branch on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from . import dates
+from .context import Context
+from .i18n import N_
+from .places import City
+from .understanding import close, words
+from .views import Part, Raw, Text
+
+NUMBER_WORDS = {"uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
+                "siete": 7, "ocho": 8, "nueve": 9, "one": 1, "two": 2, "three": 3, "four": 4,
+                "five": 5}
+YES = {"si", "s", "sip", "simon", "ok", "okay", "oki", "correcto", "claro", "bien", "yes", "y",
+       "dale", "exacto", "confirmo", "esta", "asi"}
+NO = {"no", "n", "nop", "nel", "incorrecto", "mal", "nope", "equivocado"}
+DONT_KNOW = ("no se", "no lo se", "no tengo", "no dice", "no viene", "no aparece", "no",
+             "nada", "ninguno", "ninguna", "no hay", "no sabe", "saltar", "omitir", "despues",
+             "luego", "skip", "dont know", "i don t know", "don t know", "none")
+_A_NUMBER = re.compile(r"^\s*(?:a|numero a|num a|no\.? a|#)?\s*[:#]?\s*([\d][\d\s.\-]{6,14}\d)\s*$")
+_DIGITS = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str                    # a msgid
+    words: tuple[str, ...] = ()
+    pattern: re.Pattern | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What an input made of a message: an outcome to route on and a value to save, or a reason."""
+    outcome: str | None
+    value: object = None
+    reason: str = "unknown"
+
+
+@dataclass(frozen=True)
+class Asking:
+    """What an input may look at: the conversation's variables and the person's snapshot."""
+    vars: dict
+    context: Context
+    cities: dict[str, City]
+    options: tuple[Option, ...]
+    now: datetime
+
+
+def _number(text: str) -> int | None:
+    tokens = words(text)
+    if tokens and tokens[0] in ("opcion", "option", "numero", "el", "la") and len(tokens) > 1:
+        tokens = tokens[1:]
+    if len(tokens) != 1:
+        return None
+    token = tokens[0].rstrip(".)")
+    if token.isdigit():
+        return int(token)
+    return NUMBER_WORDS.get(token)
+
+
+def _matches(phrase: str, tokens: list[str]) -> bool:
+    return all(any(close(w, t) for t in tokens) for w in words(phrase))
+
+
+def _local_today(a: Asking) -> date:
+    city = a.cities.get(a.vars.get("city", ""))
+    zone = ZoneInfo(city.zone if city else "America/Mexico_City")
+    return a.now.astimezone(zone).date()
+
+
+def read_choice(text: str, a: Asking) -> Answer:
+    number = _number(text)
+    if number is not None:
+        if 1 <= number <= len(a.options):
+            return Answer(a.options[number - 1].value, a.options[number - 1].value)
+        return Answer(None)
+    tokens = words(text)
+    for option in a.options:
+        if (option.pattern and option.pattern.search(" ".join(tokens))) or any(
+                _matches(w, tokens) for w in option.words):
+            return Answer(option.value, option.value)
+    return Answer(None)
+
+
+def read_yes_no(text: str, a: Asking) -> Answer:
+    tokens = words(text)
+    number = _number(text)
+    if number in (1, 2):
+        return Answer("yes" if number == 1 else "no")
+    if tokens and tokens[0] in NO:
+        return Answer("no")
+    if tokens and tokens[0] in YES:
+        return Answer("yes")
+    return Answer(None)
+
+
+def read_city(text: str, a: Asking) -> Answer:
+    number = _number(text)
+    keys = list(a.cities)
+    if number is not None:
+        return Answer("ok", keys[number - 1]) if 1 <= number <= len(keys) else Answer(None)
+    tokens = words(text)
+    # Longest names first, so "nuevo laredo" wins over "laredo".
+    candidates = sorted(((w, k) for k, c in a.cities.items() for w in c.words),
+                        key=lambda wk: -len(wk[0].split()))
+    for phrase, key in candidates:
+        if _matches(phrase, tokens):
+            return Answer("ok", key)
+    return Answer(None)
+
+
+def read_date(text: str, a: Asking) -> Answer:
+    result = dates.parse_date(text, _local_today(a))
+    if result.value is None:
+        return Answer(None)
+    if result.problem == "past":
+        return Answer(None, reason="past")
+    if result.problem == "far":
+        return Answer("far", result.value.isoformat())
+    return Answer("ok", result.value.isoformat())
+
+
+def read_time(text: str, a: Asking) -> Answer:
+    result = dates.parse_time(text, default_period="hearing")
+    return Answer("ok", result.value.isoformat("minutes")) if result.value else Answer(None)
+
+
+def _says_dont_know(text: str) -> bool:
+    said = " ".join(words(text))
+    return said in DONT_KNOW
+
+
+def read_report_time(text: str, a: Asking) -> Answer:
+    if _says_dont_know(text):
+        return Answer("unknown_time", None)
+    result = dates.parse_time(text, default_period="report")
+    if result.value is None:
+        return Answer(None)
+    hearing_time = a.vars.get("time")
+    if hearing_time and result.value >= time.fromisoformat(hearing_time):
+        return Answer(None, reason="after_hearing")
+    return Answer("ok", result.value.isoformat("minutes"))
+
+
+def read_a_number(text: str, a: Asking) -> Answer:
+    if _says_dont_know(text):
+        return Answer("skip", None)
+    match = _A_NUMBER.match(" ".join(words(text)))
+    if not match:
+        return Answer(None, reason="digits" if _DIGITS.search(text) else "unknown")
+    digits = "".join(_DIGITS.findall(match.group(1)))
+    if len(digits) not in (8, 9):
+        return Answer(None, reason="digits")
+    return Answer("ok", digits.zfill(9))
+
+
+def read_name(text: str, a: Asking) -> Answer:
+    name = " ".join((text or "").split())
+    if (not name or len(name) > 40 or len(name.split()) > 4 or _DIGITS.search(name)
+            or not any(c.isalpha() for c in name)):
+        return Answer(None)
+    return Answer("ok", name)
+
+
+def read_person(text: str, a: Asking) -> Answer:
+    number = _number(text)
+    people = a.context.people
+    if number is not None:
+        if 1 <= number <= len(people):
+            return Answer("ok", people[number - 1].id)
+        return Answer("new") if number == len(people) + 1 else Answer(None)
+    said = " ".join(words(text))
+    for person in people:
+        if said == " ".join(words(person.name)):
+            return Answer("ok", person.id)
+    if _matches("otra", words(text)) or _matches("nueva", words(text)):
+        return Answer("new")
+    return Answer(None)
+
+
+def read_member(text: str, a: Asking) -> Answer:
+    answer = read_person(text, a)
+    return answer if answer.outcome == "ok" else Answer(None)
+
+
+def read_hearing(text: str, a: Asking) -> Answer:
+    number = _number(text)
+    upcoming = a.context.upcoming(a.now)
+    if number is not None and 1 <= number <= len(upcoming):
+        return Answer("ok", upcoming[number - 1].id)
+    return Answer(None)
+
+
+def choice_options(a: Asking) -> list[Part]:
+    return [Text(o.label) for o in a.options]
+
+
+def city_options(a: Asking) -> list[Part]:
+    return [Raw(c.name) for c in a.cities.values()]
+
+
+def member_options(a: Asking) -> list[Part]:
+    return [Raw(p.name) for p in a.context.people]
+
+
+def person_options(a: Asking) -> list[Part]:
+    return [*member_options(a), Text(N_("Otra persona"))]
+
+
+@dataclass(frozen=True)
+class InputType:
+    read: Callable[[str, Asking], Answer]
+    outcomes: frozenset[str]
+    options: Callable[[Asking], list[Part]] | None = None
+
+
+INPUTS: dict[str, InputType] = {
+    "choice": InputType(read_choice, frozenset(), choice_options),
+    "yesno": InputType(read_yes_no, frozenset({"yes", "no"})),
+    "city": InputType(read_city, frozenset({"ok"}), city_options),
+    "date": InputType(read_date, frozenset({"ok", "far"})),
+    "time": InputType(read_time, frozenset({"ok"})),
+    "report_time": InputType(read_report_time, frozenset({"ok", "unknown_time"})),
+    "a_number": InputType(read_a_number, frozenset({"ok", "skip"})),
+    "name": InputType(read_name, frozenset({"ok"})),
+    "person": InputType(read_person, frozenset({"ok", "new"}), person_options),
+    "member": InputType(read_member, frozenset({"ok"}), member_options),
+    "hearing": InputType(read_hearing, frozenset({"ok"})),
+}
+# Reasons an answer can be refused, beyond "unknown", per input.
+REASONS = {"date": {"past"}, "report_time": {"after_hearing"}, "a_number": {"digits"}}
+
+
+def _needs_a_number(vars: dict, context: Context, now: datetime) -> bool:
+    person = context.selected_person(vars)
+    return person is None or not person.a_number
+
+
+CHECKS: dict[str, Callable[[dict, Context, datetime], bool]] = {
+    "has_people": lambda v, c, now: bool(c.people),
+    "has_hearings": lambda v, c, now: bool(c.upcoming(now)),
+    "many_hearings": lambda v, c, now: len(c.upcoming(now)) > 1,
+    "needs_a_number": _needs_a_number,
+}

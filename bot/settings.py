@@ -1,0 +1,66 @@
+"""The registry of every setting: its default, its type and what it is for."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE", None, "Path of the SQLite file; defaults to instance/mi_audiencia.sqlite3."),
+    Setting("SQLITE_BUSY_TIMEOUT_MS", 5000, "How long a writer waits for the database lock."),
+    Setting("SECRET_KEY", None,
+            "Key for pseudonymous ids in logs; generated into instance/secret_key when unset."),
+    Setting("TWILIO_ACCOUNT_SID", None, "Twilio account SID; without it messages go to the outbox."),
+    Setting("TWILIO_AUTH_TOKEN", None, "Twilio auth token; also checks X-Twilio-Signature."),
+    Setting("TWILIO_SMS_FROM", None, "Sender number for SMS, E.164."),
+    Setting("TWILIO_WHATSAPP_FROM", None, "Sender for WhatsApp, as whatsapp:+E.164."),
+    Setting("TWILIO_MESSAGING_SERVICE_SID", None, "Messaging Service used instead of a From."),
+    Setting("TWILIO_API_BASE_URL", None, "Send Twilio API requests here instead of Twilio."),
+    Setting("PUBLIC_BASE_URL", None,
+            "Public https origin Twilio calls (behind a TLS proxy); signatures are checked on it."),
+    Setting("VALIDATE_TWILIO_SIGNATURE", True,
+            "Check X-Twilio-Signature; only a testing app may turn this off."),
+    Setting("OUTBOX_PATH", None,
+            "JSON-lines file of the dry-run sender; defaults to instance/outbox.jsonl."),
+    Setting("CONVERSATION_TTL_MINUTES", 60,
+            "A conversation left half-way this long expires; the next message starts fresh."),
+    Setting("MAX_ATTEMPTS", 3, "Wrong answers to one question before the bot offers help."),
+    Setting("MAX_BODY_CHARS", 1600, "Longer inbound texts are cut to this length before reading."),
+    Setting("FLOWS_DIR", None, "Folder of the conversation flows; defaults to flows/."),
+    Setting("LOG_LEVEL", "INFO", "Level of the JSON event log on stdout."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def defaults() -> dict[str, Any]:
+    """Return every setting with its default value."""
+    return {s.name: s.default for s in SETTINGS}
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    # Environment variables are strings; give them the type of the default.
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Return the settings given as environment variables of the same name."""
+    environ = os.environ if environ is None else environ
+    found = {}
+    for name, setting in _BY_NAME.items():
+        if environ.get(name):
+            found[name] = _coerce(environ[name], setting.default)
+    return found

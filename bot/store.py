@@ -1,0 +1,135 @@
+"""Every query: contacts, addresses, people, hearings, conversations. Callers hold the transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from .context import Context, Hearing, Person
+from .engine import Conversation
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value).astimezone(UTC) if value else None
+
+
+def first_time_seen(db: Database, sid: str, now: datetime) -> bool:
+    """Record a MessageSid; tell whether it is new (Twilio retries a webhook it thinks failed)."""
+    cursor = db.execute("INSERT OR IGNORE INTO inbound_messages (sid, received_at) VALUES (?, ?)",
+                        [sid, _iso(now)])
+    return cursor.rowcount == 1
+
+
+def contact_for(db: Database, phone: str, channel: str, address: str,
+                now: datetime) -> tuple[dict, bool]:
+    """Return the contact of a phone, creating it, and remember the address to answer on."""
+    row = db.execute("SELECT * FROM contacts WHERE phone = ?", [phone]).fetchone()
+    is_new = row is None
+    if is_new:
+        db.execute("INSERT INTO contacts (phone, created_at) VALUES (?, ?)", [phone, _iso(now)])
+    db.execute("UPDATE contacts SET last_inbound_at = ? WHERE phone = ?", [_iso(now), phone])
+    contact = dict(next(db.query("SELECT * FROM contacts WHERE phone = ?", [phone])))
+    db.execute("""INSERT INTO contact_addresses (contact_id, channel, address, last_seen_at)
+                  VALUES (?, ?, ?, ?)
+                  ON CONFLICT (contact_id, channel)
+                  DO UPDATE SET address = excluded.address, last_seen_at = excluded.last_seen_at""",
+               [contact["id"], channel, address, _iso(now)])
+    return contact, is_new
+
+
+def context_of(db: Database, contact: dict, channel: str, is_new: bool) -> Context:
+    """Read everything the engine may know about this phone's people and hearings."""
+    people = tuple(Person(r["id"], r["name"], r["a_number"]) for r in db.query(
+        "SELECT id, name, a_number FROM people WHERE contact_id = ? ORDER BY id", [contact["id"]]))
+    hearings = tuple(Hearing(r["id"], r["person_id"], r["city"], _moment(r["starts_at"]),
+                             _moment(r["report_at"])) for r in db.query(
+        """SELECT h.* FROM hearings h JOIN people p ON p.id = h.person_id
+           WHERE p.contact_id = ? ORDER BY h.starts_at""", [contact["id"]]))
+    return Context(language=contact["language"], is_new=is_new,
+                   opted_out=bool(contact["opted_out"]), channel=channel,
+                   people=people, hearings=hearings)
+
+
+def conversation_of(db: Database, contact_id: int) -> Conversation:
+    row = db.execute("SELECT node, vars, attempts, updated_at FROM conversations "
+                     "WHERE contact_id = ?", [contact_id]).fetchone()
+    if row is None:
+        return Conversation()
+    return Conversation(row[0], json.loads(row[1]), row[2], _moment(row[3]))
+
+
+def save_conversation(db: Database, contact_id: int, state: Conversation, now: datetime) -> None:
+    db.execute("""INSERT INTO conversations (contact_id, node, vars, attempts, updated_at)
+                  VALUES (?, ?, ?, ?, ?)
+                  ON CONFLICT (contact_id) DO UPDATE SET node = excluded.node,
+                  vars = excluded.vars, attempts = excluded.attempts,
+                  updated_at = excluded.updated_at""",
+               [contact_id, state.node, json.dumps(state.vars), state.attempts, _iso(now)])
+
+
+def _own_person(db: Database, contact_id: int, person_id) -> int | None:
+    row = db.execute("SELECT id FROM people WHERE id = ? AND contact_id = ?",
+                     [person_id, contact_id]).fetchone()
+    return row[0] if row else None
+
+
+def _own_hearing(db: Database, contact_id: int, hearing_id) -> dict | None:
+    row = db.execute("""SELECT h.id, h.person_id FROM hearings h JOIN people p ON p.id = h.person_id
+                        WHERE h.id = ? AND p.contact_id = ?""", [hearing_id, contact_id]).fetchone()
+    return {"id": row[0], "person_id": row[1]} if row else None
+
+
+def add_person(db: Database, contact_id: int, name: str, a_number: str | None,
+               now: datetime) -> int:
+    cursor = db.execute("INSERT INTO people (contact_id, name, a_number, created_at) "
+                        "VALUES (?, ?, ?, ?)", [contact_id, name, a_number, _iso(now)])
+    return cursor.lastrowid
+
+
+def save_hearing(db: Database, contact_id: int, data: dict, now: datetime) -> int:
+    """Save a confirmed hearing: for a person on this phone or a new one, new or replacing one."""
+    replaced = _own_hearing(db, contact_id, data.get("hearing_id"))
+    person_id = (replaced["person_id"] if replaced
+                 else _own_person(db, contact_id, data.get("person_id")))
+    if person_id is None:
+        person_id = add_person(db, contact_id, data["name"], data.get("a_number"), now)
+    elif data.get("a_number"):
+        db.execute("UPDATE people SET a_number = ? WHERE id = ?", [data["a_number"], person_id])
+    values = [data["city"], data["starts_at"], data.get("report_at"), _iso(now)]
+    if replaced:
+        db.execute("UPDATE hearings SET city = ?, starts_at = ?, report_at = ?, updated_at = ? "
+                   "WHERE id = ?", [*values, replaced["id"]])
+        return replaced["id"]
+    cursor = db.execute("INSERT INTO hearings (city, starts_at, report_at, updated_at, person_id, "
+                        "created_at) VALUES (?, ?, ?, ?, ?, ?)", [*values, person_id, _iso(now)])
+    return cursor.lastrowid
+
+
+def delete_hearing(db: Database, contact_id: int, hearing_id) -> None:
+    hearing = _own_hearing(db, contact_id, hearing_id)
+    if hearing:
+        db.execute("DELETE FROM hearings WHERE id = ?", [hearing["id"]])
+
+
+def remove_person(db: Database, contact_id: int, person_id) -> None:
+    db.execute("DELETE FROM people WHERE id = ? AND contact_id = ?", [person_id, contact_id])
+
+
+def set_language(db: Database, contact_id: int, language: str) -> None:
+    db.execute("UPDATE contacts SET language = ? WHERE id = ?", [language, contact_id])
+
+
+def set_opted_out(db: Database, contact_id: int, opted_out: bool, now: datetime) -> None:
+    db.execute("UPDATE contacts SET opted_out = ?, opted_out_at = ? WHERE id = ?",
+               [int(opted_out), _iso(now) if opted_out else None, contact_id])
+
+
+def delete_contact(db: Database, contact_id: int) -> None:
+    """Delete a phone and everything about it; foreign keys cascade to people and hearings."""
+    db.execute("DELETE FROM contacts WHERE id = ?", [contact_id])

@@ -1,0 +1,98 @@
+"""Reading what people write: accents, case and typos forgiven; commands and free phrases."""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import yaml
+
+WORDS_PATH = os.path.join(os.path.dirname(__file__), "data", "words.yaml")
+_NOT_WORD = re.compile(r"[^\w?/:.\-]+")
+_CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x0A,))
+
+
+def normalize(text: str) -> str:
+    """Return text in lower case, without accents or control characters, spaces collapsed."""
+    text = unicodedata.normalize("NFKD", (text or "").translate(_CONTROL))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return " ".join(text.split())
+
+
+def words(text: str) -> list[str]:
+    """Split normalized text into words, dropping punctuation but keeping '?'."""
+    cleaned = _NOT_WORD.sub(" ", normalize(text)).replace("_", " ")
+    return [w.strip(".:-/") or w for w in cleaned.split() if w.strip(".:-/") or w == "?"]
+
+
+def close(a: str, b: str) -> bool:
+    """Tell whether two words are equal, or one typo apart when both are five letters or more."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1:
+        return False
+    return _distance_at_most_one(a, b)
+
+
+def _distance_at_most_one(a: str, b: str) -> bool:
+    # One substitution, insertion, deletion or swap of neighbours (Damerau).
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1:] == b[i + 1:] or (
+            i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2:] == b[i + 2:])
+    return a[i:] == b[i + 1:]
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    flow: str
+    phrases: tuple[tuple[str, ...], ...]
+
+
+class Vocabulary:
+    """The commands, intents and misspellings of words.yaml."""
+
+    def __init__(self, spellings: dict[str, str], commands: dict[str, list[str]],
+                 intents: list[Intent]):
+        self.spellings = spellings
+        self.commands = {name: [tuple(self.tokens(form)) for form in forms]
+                         for name, forms in commands.items()}
+        self.intents = [Intent(i.name, i.flow, tuple(tuple(self.tokens(" ".join(p)))
+                                                     for p in i.phrases)) for i in intents]
+
+    @classmethod
+    def load(cls, path: str = WORDS_PATH) -> Vocabulary:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+        intents = [Intent(name, spec["flow"], tuple(tuple(p.split()) for p in spec["phrases"]))
+                   for name, spec in data["intents"].items()]
+        return cls(data.get("spellings", {}), data["commands"], intents)
+
+    def tokens(self, text: str) -> list[str]:
+        """Return the words of text with known misspellings corrected."""
+        return [self.spellings.get(w, w) for w in words(text)]
+
+    def command(self, text: str) -> str | None:
+        """Return the command that the whole message is, if it is one."""
+        tokens = self.tokens(text)
+        for name, forms in self.commands.items():
+            for form in forms:
+                if len(form) == len(tokens) and all(map(close, form, tokens)):
+                    return name
+        return None
+
+    def intent(self, text: str) -> Intent | None:
+        """Return the first intent one of whose phrases has all its words in the message."""
+        tokens = self.tokens(text)
+        for intent in self.intents:
+            for phrase in intent.phrases:
+                if all(any(close(w, t) for t in tokens) for w in phrase):
+                    return intent
+        return None

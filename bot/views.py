@@ -1,0 +1,179 @@
+"""The pieces a reply is made of, the values flows can show ({summary}, {hearings}...), and rendering."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from .context import Context
+from .i18n import N_, Catalogs
+from .places import City, court_time
+
+
+@dataclass(frozen=True)
+class Text:
+    msgid: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Raw:
+    """Text that is not translated: a name the person typed, a city's proper name."""
+    text: str
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+
+
+@dataclass(frozen=True)
+class When:
+    moment: datetime   # aware
+    city: City
+
+
+@dataclass(frozen=True)
+class Lines:
+    parts: tuple
+    sep: str = "\n"
+
+
+Part = Text | Raw | Day | When | Lines
+
+
+def render(part: Part | str, language: str, catalogs: Catalogs) -> str:
+    """Write a part in the person's language."""
+    if isinstance(part, str):
+        return part
+    if isinstance(part, Raw):
+        return part.text
+    if isinstance(part, Text):
+        text = catalogs.gettext(language, part.msgid)
+        if not part.params:
+            return text
+        return text.format(**{k: render(v, language, catalogs) for k, v in part.params.items()})
+    if isinstance(part, Day):
+        return catalogs.format_date(language, part.day)
+    if isinstance(part, When):
+        return catalogs.gettext(language, N_("{when}, hora de {clock}")).format(
+            when=catalogs.format_datetime(language, part.moment, part.city.court_zone),
+            clock=part.city.clock)
+    if isinstance(part, Lines):
+        return part.sep.join(render(p, language, catalogs) for p in part.parts)
+    raise TypeError(f"cannot render {type(part).__name__}")
+
+
+def placeholders(text: str) -> set[str] | None:
+    """Return the {names} a message uses, or None when its braces are broken."""
+    try:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+    except ValueError:
+        return None
+
+
+def format_a_number(digits: str) -> str:
+    """Write an A-number the way it is typed on the EOIR hotline: 9 digits, grouped."""
+    digits = digits.zfill(9)
+    return f"A {digits[:3]}-{digits[3:6]}-{digits[6:]}"
+
+
+def mask_a_number(digits: str) -> str:
+    """Show only the last three digits, enough to tell family members apart."""
+    return f"A ***-***-{digits.zfill(9)[6:]}"
+
+
+@dataclass(frozen=True)
+class ViewInput:
+    vars: dict
+    context: Context
+    cities: dict[str, City]
+
+
+def _draft_starts_at(v: ViewInput) -> datetime | None:
+    city = v.cities.get(v.vars.get("city", ""))
+    if city and v.vars.get("date") and v.vars.get("time"):
+        return court_time(city, date.fromisoformat(v.vars["date"]),
+                          time.fromisoformat(v.vars["time"]))
+    return None
+
+
+def _draft_report_at(v: ViewInput) -> datetime | None:
+    city = v.cities.get(v.vars.get("city", ""))
+    if city and v.vars.get("date") and v.vars.get("report_time"):
+        return court_time(city, date.fromisoformat(v.vars["date"]),
+                          time.fromisoformat(v.vars["report_time"]))
+    return None
+
+
+def view_date(v: ViewInput) -> Part:
+    return Day(date.fromisoformat(v.vars["date"]))
+
+
+def _person_name(v: ViewInput) -> str:
+    person = v.context.selected_person(v.vars)
+    return person.name if person else v.vars.get("name", "")
+
+
+def view_name(v: ViewInput) -> Part:
+    return Raw(_person_name(v))
+
+
+def _a_number_line(digits: str | None) -> Part:
+    if digits:
+        return Text(N_("Número A: {a_number}"), {"a_number": Raw(format_a_number(digits))})
+    return Text(N_("Número A: no lo tiene guardado"))
+
+
+def view_summary(v: ViewInput) -> Part:
+    city = v.cities[v.vars["city"]]
+    person = v.context.selected_person(v.vars)
+    report_at = _draft_report_at(v)
+    lines = [
+        Text(N_("Persona: {name}"), {"name": Raw(_person_name(v))}),
+        Text(N_("Ciudad: {city}"), {"city": Raw(city.name)}),
+        Text(N_("Audiencia: {when}"), {"when": When(_draft_starts_at(v), city)}),
+        Text(N_("Presentarse en el puerto: {when}"), {"when": When(report_at, city)})
+        if report_at else Text(N_("Presentarse en el puerto: revise la hora en su hoja")),
+        _a_number_line(v.vars.get("a_number") or (person.a_number if person else None)),
+    ]
+    return Lines(tuple(lines))
+
+
+def hearing_lines(context: Context, cities: dict[str, City], now: datetime) -> Part:
+    """List the upcoming hearings of everyone on this phone, soonest first."""
+    upcoming = context.upcoming(now)
+    if not upcoming:
+        return Text(N_("No tiene audiencias guardadas."))
+    parts = []
+    for number, hearing in enumerate(upcoming, start=1):
+        city = cities[hearing.city]
+        person = context.person(hearing.person_id)
+        parts.append(Text(N_("{number}. {name}: {when}. Corte de {court}, puerto {port}."), {
+            "number": Raw(str(number)), "name": Raw(person.name if person else ""),
+            "when": When(hearing.starts_at, city), "court": Raw(city.court),
+            "port": Raw(city.port)}))
+        if hearing.report_at:
+            parts.append(Text(N_("   Presentarse en el puerto: {when}"),
+                              {"when": When(hearing.report_at, city)}))
+    return Lines(tuple(parts))
+
+
+def view_people(v: ViewInput) -> Part:
+    if not v.context.people:
+        return Text(N_("Todavía no hay personas guardadas en este teléfono."))
+    return Lines(tuple(
+        Raw(f"{n}. {p.name}" + (f" ({mask_a_number(p.a_number)})" if p.a_number else ""))
+        for n, p in enumerate(v.context.people, start=1)))
+
+
+VIEWS: dict[str, Callable[[ViewInput], Part]] = {
+    "date": view_date,
+    "name": view_name,
+    "summary": view_summary,
+    "people": view_people,
+}
+# {hearings} depends on the clock, so the engine fills it with hearing_lines(now).
+NOW_VIEWS = frozenset({"hearings"})

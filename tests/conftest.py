@@ -1,0 +1,68 @@
+"""Shared fixtures: an app on a temporary database, and a phone that talks to it."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from bot import create_app
+from bot.inbox import receive
+
+TOKEN = "test-auth-token"
+# A fixed "now" for transcripts: Sunday 22 November 2026, 18:00 in Tijuana.
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+_sids = itertools.count(1)
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "DATABASE": str(tmp_path / "test.sqlite3"),
+        "OUTBOX_PATH": str(tmp_path / "outbox.jsonl"),
+        "SECRET_KEY": "test-secret",
+        "TWILIO_AUTH_TOKEN": TOKEN,
+    })
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def sign(url: str, form: dict, token: str = TOKEN) -> str:
+    return RequestValidator(token).compute_signature(url, form)
+
+
+class Phone:
+    """One person texting the bot; send() returns the reply as one string ("" for none)."""
+
+    def __init__(self, app, address: str = "+526641234567", now: datetime = NOW):
+        self.app, self.address, self.now = app, address, now
+
+    def send(self, body: str, **extra) -> str:
+        form = {"From": self.address, "Body": body, "MessageSid": f"SM{next(_sids):032d}",
+                "NumMedia": "0", **extra}
+        with self.app.app_context():
+            return "\n\n".join(receive(form, now=self.now))
+
+    def talk(self, *bodies: str) -> str:
+        """Send several messages and return the last reply."""
+        reply = ""
+        for body in bodies:
+            reply = self.send(body)
+        return reply
+
+
+@pytest.fixture
+def phone(app):
+    return Phone(app)
