@@ -22,7 +22,6 @@ WEEKDAYS = {"lunes": 0, "martes": 1, "miercoles": 2, "jueves": 3, "viernes": 4, 
 NUMBERS = {"una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7,
            "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12, "quince": 15, "veinte": 20,
            "veinticinco": 25, "treinta": 30, "cuarenta": 40, "cincuenta": 50}
-FAR = timedelta(days=730)
 
 _NUMERIC_DATE = re.compile(r"(?<![\d:.])(\d{1,2})\s*([/\-.])\s*(\d{1,2})(?:\s*[/\-.]\s*(\d{2,4}))?(?![\d:])")
 _DAY_MONTH = re.compile(r"(?<![\d:])(\d{1,2})\s*(?:de\s+)?([a-z]{3,12})\.?(?:\s*(?:de|del|,)?\s*(\d{4}))?")
@@ -99,6 +98,13 @@ def _relative(text: str, today: date) -> date | None:
     return None
 
 
+def _two_years_after(today: date) -> date:
+    try:
+        return today.replace(year=today.year + 2)
+    except ValueError:
+        return today.replace(year=today.year + 2, day=28)   # from 29 February
+
+
 def parse_date(text: str, today: date) -> DateResult:
     """Read a date, day first; a date without a year is the next one on or after today."""
     text = normalize(text)[:200]
@@ -109,7 +115,7 @@ def parse_date(text: str, today: date) -> DateResult:
         return DateResult(None)
     if value < today:
         return DateResult(value, "past")
-    if value > today + FAR:
+    if value > _two_years_after(today):
         return DateResult(value, "far")
     return DateResult(value)
 
