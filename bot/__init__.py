@@ -33,11 +33,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Only a test may accept unsigned webhooks.
         app.config["VALIDATE_TWILIO_SIGNATURE"] = True
 
-    from . import cli, db, eventlog, flows, i18n, sender, webhook
+    from . import cli, db, engine, eventlog, i18n, sender, webhook
 
     eventlog.init_app(app)
     i18n.init_app(app)
-    flows.init_app(app)
+    engine.init_app(app)
     db.init_app(app)
     sender.init_app(app)
     webhook.init_app(app)

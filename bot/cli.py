@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Iterator
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import inbox
+from . import eventlog, inbox
 from .sender import DryRunSender
 
 
@@ -27,30 +28,40 @@ def chat_command(from_: str, whatsapp: bool) -> None:
     interactive = sys.stdin.isatty()
     if interactive:
         click.echo("Escriba un mensaje (Ctrl-D para salir). / Type a message (Ctrl-D to quit).")
+    with eventlog.on_stderr():
+        for line in _lines(interactive):
+            form = {"From": address, "Body": line, "NumMedia": "0",
+                    "MessageSid": f"SMchat{uuid.uuid4().hex}"}
+            for reply in inbox.receive(form):
+                click.echo(reply + "\n")
+
+
+def _lines(interactive: bool) -> Iterator[str]:
     while True:
         if interactive:
             click.echo("> ", nl=False)
         line = sys.stdin.readline()
         if not line:
-            break
-        form = {"From": address, "Body": line.rstrip("\n"), "MessageSid": f"SMchat{uuid.uuid4().hex}",
-                "NumMedia": "0"}
-        for reply in inbox.receive(form):
-            click.echo(reply)
-            click.echo("")
+            return
+        yield line.rstrip("\n")
 
 
 @click.command("banner")
 @with_appcontext
 def banner_command() -> None:
     """Print how to talk to the running bot."""
-    sender = current_app.extensions["sender"]
-    outbox = ("messages are written to " + current_app.config["OUTBOX_PATH"]
-              if isinstance(sender, DryRunSender) else "messages are sent through Twilio")
+    config = current_app.config
+    if isinstance(current_app.extensions["sender"], DryRunSender):
+        outbound = f"no Twilio credentials: outbound messages go to {config['OUTBOX_PATH']}"
+    else:
+        outbound = "outbound messages are sent through Twilio"
+    webhook = ("checks X-Twilio-Signature" if config["TWILIO_AUTH_TOKEN"]
+               else "refuses every request until TWILIO_AUTH_TOKEN is set")
     click.echo(f"""
-Mi Audiencia is starting on http://127.0.0.1:5000 (webhook: POST /twilio/messages).
-Database: {current_app.config['DATABASE']}
-No Twilio credentials? The dry-run sender is on: {outbox}.
+Mi Audiencia is starting on http://127.0.0.1:5000
+Webhook: POST /twilio/messages ({webhook}).
+Database: {config['DATABASE']}
+Sender: {outbound}.
 
 Talk to the bot from another terminal:
     .venv/bin/flask --app bot chat              (as an SMS user)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
+from flask import Flask
+
 from .context import Context
-from .flows import Flows, Node
-from .inputs import INPUTS, Answer, Asking
-from .places import City, court_time
+from .flows import FLOWS_DIR, Flows, Node, load_flows
+from .i18n import Catalogs
+from .inputs import CHECKS, INPUTS, Answer, Asking
+from .places import City, court_time, load_places
 from .understanding import Vocabulary, normalize
 from .views import NOW_VIEWS, VIEWS, Lines, Part, Raw, Text, ViewInput, hearing_lines, placeholders
 
@@ -99,7 +102,7 @@ class _Step:
                 self.state = Conversation(node.id, self.vars, 0, self.now)
                 return
             if node.check:
-                outcome = "yes" if self.engine.checks[node.check](
+                outcome = "yes" if CHECKS[node.check](
                     self.vars, self.context, self.now) else "no"
                 node_id = node.routes.get(outcome) or node.next
             elif node.end or not node.next:
@@ -173,11 +176,17 @@ class Engine:
 
     def __init__(self, flows: Flows, vocabulary: Vocabulary, cities: dict[str, City],
                  ttl_minutes: int = 60, max_attempts: int = 3):
-        from .inputs import CHECKS
         self.flows, self.vocabulary, self.cities = flows, vocabulary, cities
-        self.checks = CHECKS
         self.ttl = timedelta(minutes=ttl_minutes)
         self.max_attempts = max_attempts
+
+    @classmethod
+    def load(cls, flows_dir: str = FLOWS_DIR, catalogs: Catalogs | None = None,
+             **settings) -> Engine:
+        """Load and check the flows, words and places; the nodes it enters itself must exist."""
+        vocabulary = Vocabulary.load()
+        roots = REQUIRED_NODES | {intent.flow for intent in vocabulary.intents}
+        return cls(load_flows(flows_dir, catalogs, roots), vocabulary, load_places(), **settings)
 
     def step(self, state: Conversation, context: Context, text: str, now: datetime) -> Outcome:
         """Answer one message; text is empty for media, voice notes and locations."""
@@ -213,3 +222,9 @@ class Engine:
         else:
             step.idle(text)
         return Outcome(step.blocks, step.state, step.effects, step.language)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["engine"] = Engine.load(
+        app.config["FLOWS_DIR"] or FLOWS_DIR, app.extensions["catalogs"],
+        ttl_minutes=app.config["CONVERSATION_TTL_MINUTES"], max_attempts=app.config["MAX_ATTEMPTS"])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,9 +43,36 @@ def contact_ref(phone: str) -> str:
     return pseudonym(phone, current_app.config["SECRET_KEY"])
 
 
+class _StandardStream(logging.StreamHandler):
+    """Write to whatever sys.stdout (or sys.stderr) is at the time, not when the app started."""
+
+    to_stderr = False
+
+    @property
+    def stream(self):
+        return sys.stderr if self.to_stderr else sys.stdout
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def on_stderr() -> Iterator[None]:
+    """Send events to stderr meanwhile, for commands whose stdout is for people (the chat)."""
+    handlers = [h for h in logger.handlers if isinstance(h, _StandardStream)]
+    for handler in handlers:
+        handler.to_stderr = True
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.to_stderr = False
+
+
 def init_app(app: Flask) -> None:
-    if not any(isinstance(h.formatter, JsonLines) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stdout)
+    if not any(isinstance(h, _StandardStream) for h in logger.handlers):
+        handler = _StandardStream()
         handler.setFormatter(JsonLines())
         logger.addHandler(handler)
     logger.setLevel(app.config["LOG_LEVEL"])

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 import click
 import yaml
-from flask import Flask
 
 from .i18n import LANGUAGES, Catalogs
 from .inputs import CHECKS, INPUTS, REASONS, Option
@@ -248,29 +247,12 @@ def flows_cli() -> None:
               help="Folder of the flow files.")
 def check_command(directory: str) -> None:
     """Validate every flow, the words file and the places file; works even when the app won't start."""
-    from .engine import REQUIRED_NODES
+    from .engine import Engine
     from .i18n import load_catalogs
-    from .places import load_places
-    from .understanding import Vocabulary
 
     try:
-        flows = load_flows(directory, Catalogs(load_catalogs()),
-                           REQUIRED_NODES | {i.flow for i in Vocabulary.load().intents})
-        cities = load_places()
-    except (FlowError, ValueError, OSError, RuntimeError) as exc:
+        engine = Engine.load(directory, Catalogs(load_catalogs()))
+    except (ValueError, OSError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{len(flows.paths)} flows, {len(flows.nodes)} nodes, {len(cities)} cities: OK")
-
-
-def init_app(app: Flask) -> None:
-    from .engine import REQUIRED_NODES, Engine
-    from .places import load_places
-    from .understanding import Vocabulary
-
-    vocabulary = Vocabulary.load()
-    flows = load_flows(app.config["FLOWS_DIR"] or FLOWS_DIR, app.extensions["catalogs"],
-                       REQUIRED_NODES | {i.flow for i in vocabulary.intents})
-    app.extensions["engine"] = Engine(
-        flows, vocabulary, load_places(),
-        ttl_minutes=app.config["CONVERSATION_TTL_MINUTES"],
-        max_attempts=app.config["MAX_ATTEMPTS"])
+    click.echo(f"{len(engine.flows.paths)} flows, {len(engine.flows.nodes)} nodes, "
+               f"{len(engine.cities)} cities: OK")

@@ -8,12 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.engine import REQUIRED_NODES
-from bot.flows import FLOWS_DIR, FlowError, check_command, load_flows
+from bot.engine import Engine
+from bot.flows import FLOWS_DIR, FlowError, check_command
 from bot.i18n import Catalogs, load_catalogs
-from bot.understanding import Vocabulary
-
-REQUIRED = REQUIRED_NODES | {i.flow for i in Vocabulary.load().intents}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +32,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def test_the_shipped_flows_are_valid(catalogs):
-    flows = load_flows(FLOWS_DIR, catalogs, REQUIRED)
+    flows = Engine.load(FLOWS_DIR, catalogs).flows
     assert {"menu", "register", "my_hearing", "family"} <= set(flows.paths)
 
 
@@ -67,7 +64,7 @@ def test_a_broken_flow_is_refused_naming_file_and_node(flows_dir, catalogs, file
                                                         where, what):
     edit(flows_dir / filename, old, new)
     with pytest.raises(FlowError) as error:
-        load_flows(str(flows_dir), catalogs, REQUIRED)
+        Engine.load(str(flows_dir), catalogs)
     assert any(where in line and what in line for line in str(error.value).splitlines()), \
         str(error.value)
     result = CliRunner().invoke(check_command, ["--dir", str(flows_dir)])
@@ -77,7 +74,7 @@ def test_a_broken_flow_is_refused_naming_file_and_node(flows_dir, catalogs, file
 def test_a_message_missing_in_a_shipped_language_is_refused(flows_dir, catalogs):
     edit(flows_dir / "menu.yaml", '"Borramos todos sus datos.', '"Borramos todo, todo.')
     with pytest.raises(FlowError) as error:
-        load_flows(str(flows_dir), catalogs, REQUIRED)
+        Engine.load(str(flows_dir), catalogs)
     assert "menu.yaml: node deleted: message missing in 'es'" in str(error.value)
     assert "menu.yaml: node deleted: message missing in 'en'" in str(error.value)
 
@@ -85,20 +82,20 @@ def test_a_message_missing_in_a_shipped_language_is_refused(flows_dir, catalogs)
 def test_a_node_the_engine_needs_cannot_be_removed(flows_dir, catalogs):
     edit(flows_dir / "menu.yaml", "  no_text:\n", "  sin_texto:\n")
     with pytest.raises(FlowError, match="menu.no_text: is needed by the engine"):
-        load_flows(str(flows_dir), catalogs, REQUIRED)
+        Engine.load(str(flows_dir), catalogs)
 
 
 def test_a_wait_must_route_every_answer(flows_dir, catalogs):
     edit(flows_dir / "register.yaml", '      "yes": ask_time\n      "no": ask_date\n',
          '      "yes": ask_time\n')
     with pytest.raises(FlowError, match=r"node confirm_far: no way on for \['no'\]"):
-        load_flows(str(flows_dir), catalogs, REQUIRED)
+        Engine.load(str(flows_dir), catalogs)
 
 
 def test_invalid_yaml_names_the_file(flows_dir, catalogs):
     (flows_dir / "broken.yaml").write_text("flow: broken\nnodes: [\n", encoding="utf-8")
     with pytest.raises(FlowError, match="broken.yaml: not valid YAML"):
-        load_flows(str(flows_dir), catalogs, REQUIRED)
+        Engine.load(str(flows_dir), catalogs)
 
 
 def test_the_app_refuses_to_start_on_a_broken_flow(flows_dir, tmp_path):
