@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
 
@@ -11,9 +11,20 @@ from .context import Context
 from .flows import FLOWS_DIR, Flows, Node, load_flows
 from .i18n import Catalogs
 from .inputs import CHECKS, INPUTS, Answer, Asking
-from .places import City, court_time, load_places
+from .places import City, load_places
 from .understanding import Vocabulary, normalize
-from .views import NOW_VIEWS, VIEWS, Lines, Part, Raw, Text, ViewInput, hearing_lines, placeholders
+from .views import (
+    NOW_VIEWS,
+    VIEWS,
+    Lines,
+    Part,
+    Raw,
+    Text,
+    ViewInput,
+    draft_moment,
+    hearing_lines,
+    placeholders,
+)
 
 # Nodes the engine itself enters; flows/menu.yaml must define them.
 WELCOME, MENU, HELP = "menu.welcome", "menu.menu", "menu.help"
@@ -115,10 +126,9 @@ class _Step:
     def act(self, effect: str) -> None:
         data = dict(self.vars)
         if effect == "save_hearing":
-            city = self.engine.cities[data["city"]]
-            data["starts_at"] = _moment(city, data["date"], data["time"])
-            data["report_at"] = (_moment(city, data["date"], data["report_time"])
-                                 if data.get("report_time") else None)
+            for key, clock_key in (("starts_at", "time"), ("report_at", "report_time")):
+                moment = draft_moment(data, self.engine.cities, clock_key)
+                data[key] = moment.isoformat() if moment else None
         if effect == "set_language":
             self.language = data["language"]
         self.effects.append(Effect(effect, data))
@@ -165,10 +175,6 @@ class _Step:
         if not self.context.is_new:
             self.say(self.engine.flows[NOT_UNDERSTOOD])
         self.run(MENU)
-
-
-def _moment(city: City, day: str, clock: str) -> str:
-    return court_time(city, date.fromisoformat(day), time.fromisoformat(clock)).isoformat()
 
 
 class Engine:

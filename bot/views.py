@@ -92,19 +92,11 @@ class ViewInput:
     cities: dict[str, City]
 
 
-def _draft_starts_at(v: ViewInput) -> datetime | None:
-    city = v.cities.get(v.vars.get("city", ""))
-    if city and v.vars.get("date") and v.vars.get("time"):
-        return court_time(city, date.fromisoformat(v.vars["date"]),
-                          time.fromisoformat(v.vars["time"]))
-    return None
-
-
-def _draft_report_at(v: ViewInput) -> datetime | None:
-    city = v.cities.get(v.vars.get("city", ""))
-    if city and v.vars.get("date") and v.vars.get("report_time"):
-        return court_time(city, date.fromisoformat(v.vars["date"]),
-                          time.fromisoformat(v.vars["report_time"]))
+def draft_moment(vars: dict, cities: dict[str, City], clock_key: str) -> datetime | None:
+    """Return the UTC moment of a draft's date with its "time" or "report_time", if both are known."""
+    city = cities.get(vars.get("city", ""))
+    if city and vars.get("date") and vars.get(clock_key):
+        return court_time(city, date.fromisoformat(vars["date"]), time.fromisoformat(vars[clock_key]))
     return None
 
 
@@ -130,11 +122,11 @@ def _a_number_line(digits: str | None) -> Part:
 def view_summary(v: ViewInput) -> Part:
     city = v.cities[v.vars["city"]]
     person = v.context.selected_person(v.vars)
-    report_at = _draft_report_at(v)
+    report_at = draft_moment(v.vars, v.cities, "report_time")
     lines = [
         Text(N_("Persona: {name}"), {"name": Raw(_person_name(v))}),
         Text(N_("Ciudad: {city}"), {"city": Raw(city.name)}),
-        Text(N_("Audiencia: {when}"), {"when": When(_draft_starts_at(v), city)}),
+        Text(N_("Audiencia: {when}"), {"when": When(draft_moment(v.vars, v.cities, "time"), city)}),
         Text(N_("Presentarse en el puerto: {when}"), {"when": When(report_at, city)})
         if report_at else Text(N_("Presentarse en el puerto: revise la hora en su hoja")),
         _a_number_line(v.vars.get("a_number") or (person.a_number if person else None)),
