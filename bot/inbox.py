@@ -15,6 +15,7 @@ from .engine import ERROR, Effect, Engine, Outcome
 from .eventlog import contact_ref, event
 from .i18n import DEFAULT_LANGUAGE
 from .identity import UnknownAddress, parse_sender
+from .sms import for_sms
 from .views import render
 
 
@@ -84,4 +85,7 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
           replied=bool(outcome.replies))
     if not outcome.replies:
         return []
-    return ["\n\n".join(render(block, outcome.language, catalogs) for block in outcome.replies)]
+    reply = "\n\n".join(render(block, outcome.language, catalogs) for block in outcome.replies)
+    if sender.channel == "sms":
+        reply = for_sms(reply, current_app.config["SMS_KEEP_ACCENTS"])
+    return [reply]

@@ -35,6 +35,8 @@ SETTINGS: tuple[Setting, ...] = (
             "A conversation left half-way this long expires; the next message starts fresh."),
     Setting("MAX_ATTEMPTS", 3, "Wrong answers to one question before the bot offers help."),
     Setting("MAX_BODY_CHARS", 1600, "Longer inbound texts are cut to this length before reading."),
+    Setting("SMS_KEEP_ACCENTS", False,
+            "Keep á í ó ú in SMS; they force UCS-2 and cost about twice as many segments."),
     Setting("FLOWS_DIR", None, "Folder of the conversation flows; defaults to flows/."),
     Setting("LOG_LEVEL", "INFO", "Level of the JSON event log on stdout."),
 )

@@ -44,9 +44,9 @@ def sign(url: str, form: dict, token: str = TOKEN) -> str:
 
 
 class Phone:
-    """One person texting the bot; send() returns the reply as one string ("" for none)."""
+    """One person writing to the bot (on WhatsApp unless told); send() returns the reply ("" for none)."""
 
-    def __init__(self, app, address: str = "+526641234567", now: datetime = NOW):
+    def __init__(self, app, address: str = "whatsapp:+5216641234567", now: datetime = NOW):
         self.app, self.address, self.now = app, address, now
 
     def send(self, body: str, **extra) -> str:

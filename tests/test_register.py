@@ -89,7 +89,7 @@ def test_report_time_after_the_hearing_is_refused(phone):
 def test_an_a_number_with_eight_digits_gets_the_leading_zero(app, phone):
     phone.talk("hola", "1", "MR", "1", "15/3/2027", "8:30", "no se")
     assert "A 012-345-678" in phone.send("A12345678")
-    assert "número A tiene 8 o 9" in Phone(app, "+526640000001").talk(
+    assert "número A tiene 8 o 9" in Phone(app, "whatsapp:+5216640000001").talk(
         "hola", "1", "MR", "1", "15/3/2027", "8:30", "no se", "A 1234")
 
 
@@ -101,3 +101,11 @@ def test_wrong_answers_are_asked_again_a_bounded_number_of_times_then_help(phone
     assert "no nos estamos entendiendo" in reply
     # The conversation is over: the next message is read from the menu again.
     assert "¿Cómo se llama" in phone.send("1")
+
+
+def test_sms_replies_are_gsm7_where_spanish_allows(app):
+    from bot.sms import cost
+
+    reply = Phone(app, "+526641234567").talk("hola", "1")
+    assert "¿Como se llama" in reply
+    assert cost(reply).encoding == "GSM-7"

@@ -1,0 +1,53 @@
+"""What an SMS costs: GSM-7 or UCS-2, segments of 160/153 or 70/67, and text made to fit GSM-7."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")   # each takes two septets (escape + char)
+# Spanish letters GSM-7 lacks become plain vowels; ñ é ü ¿ ¡, which it has, stay.
+_TO_GSM = str.maketrans({
+    "á": "a", "í": "i", "ó": "o", "ú": "u", "Á": "A", "Í": "I", "Ó": "O", "Ú": "U",
+    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "–": "-", "—": "-", "“": '"', "”": '"',
+    "‘": "'", "’": "'", "…": "...", "•": "-",
+})
+
+
+@dataclass(frozen=True)
+class Cost:
+    encoding: str     # "GSM-7" or "UCS-2"
+    units: int        # septets or UTF-16 code units
+    segments: int
+
+
+def is_gsm7(text: str) -> bool:
+    return all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text)
+
+
+def _segments(costs: list[int], single: int, multi: int) -> int:
+    if sum(costs) <= single:
+        return 1 if costs else 0
+    segments, used = 1, 0
+    for cost in costs:
+        # An escape sequence or a surrogate pair is never split between two segments.
+        if used + cost > multi:
+            segments, used = segments + 1, 0
+        used += cost
+    return segments
+
+
+def cost(text: str) -> Cost:
+    """Count the segments Twilio will bill for one SMS body."""
+    if is_gsm7(text):
+        costs = [2 if c in GSM7_EXTENSION else 1 for c in text]
+        return Cost("GSM-7", sum(costs), _segments(costs, 160, 153))
+    costs = [len(c.encode("utf-16-le")) // 2 for c in text]
+    return Cost("UCS-2", sum(costs), _segments(costs, 70, 67))
+
+
+def for_sms(text: str, keep_accents: bool = False) -> str:
+    """Write text for SMS: in GSM-7 where Spanish allows it, so one segment holds 153, not 67."""
+    return text if keep_accents else text.translate(_TO_GSM)
