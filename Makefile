@@ -23,7 +23,7 @@ compile-catalogs: $(VENV)/.installed
 catalogs: $(VENV)/.installed
 	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --omit-header \
 		--keyword N_ --output-file locales/messages.pot .
-	$(BIN)/pybabel update --input-file locales/messages.pot --output-dir locales --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update --input-file locales/messages.pot --output-dir locales --no-fuzzy-matching --omit-header --ignore-obsolete
 
 run: install
 	@$(BIN)/flask --app bot banner

@@ -9,12 +9,12 @@ from flask import Flask
 
 from .context import Context
 from .flows import FLOWS_DIR, Flows, Node, load_flows
-from .i18n import Catalogs
+from .i18n import N_, Catalogs
 from .inputs import CHECKS, INPUTS, Answer, Asking
-from .places import City, load_places
+from .places import DATA_DIR
+from .reference import Reference, load_reference
 from .understanding import Vocabulary, normalize
 from .views import (
-    NOW_VIEWS,
     VIEWS,
     Lines,
     Part,
@@ -22,7 +22,6 @@ from .views import (
     Text,
     ViewInput,
     draft_moment,
-    hearing_lines,
     placeholders,
 )
 
@@ -30,13 +29,15 @@ from .views import (
 WELCOME, MENU, HELP = "menu.welcome", "menu.menu", "menu.help"
 NOT_UNDERSTOOD, TOO_MANY, EXPIRED = "menu.not_understood", "menu.too_many_attempts", "menu.expired"
 NO_TEXT, CANCELLED, ERROR = "menu.no_text", "menu.cancelled", "menu.error"
+EMERGENCY = "emergency.start"
 COMMAND_NODES = {
     "menu": MENU, "help": HELP, "opt_out": "menu.opt_out", "opt_in": "menu.opt_in",
     "cancel": CANCELLED, "delete": "menu.delete", "language": "menu.language",
     "english": "menu.language_set", "spanish": "menu.language_set",
 }
-REQUIRED_NODES = frozenset({WELCOME, NOT_UNDERSTOOD, TOO_MANY, EXPIRED, NO_TEXT, ERROR,
+REQUIRED_NODES = frozenset({WELCOME, NOT_UNDERSTOOD, TOO_MANY, EXPIRED, NO_TEXT, ERROR, EMERGENCY,
                             *COMMAND_NODES.values()})
+LEGAL_NOTICE = N_("Esto es información general, no es consejo legal.")
 MAX_HOPS = 50   # a flow that loops without waiting is a bug; stop rather than spin
 
 
@@ -81,6 +82,8 @@ class _Step:
 
     def say(self, node: Node) -> None:
         parts: list[Part] = [self.text(msgid) for msgid in node.say]
+        if node.legal:
+            parts.append(Text(LEGAL_NOTICE))
         parts.extend(self.options(node))
         if parts:
             self.blocks.append(Lines(tuple(parts)))
@@ -93,14 +96,8 @@ class _Step:
         return [Lines((Raw(f"{n}. "), label), sep="") for n, label in enumerate(labels, start=1)]
 
     def text(self, msgid: str) -> Text:
-        view_input = ViewInput(self.vars, self.context, self.engine.cities)
-        params = {}
-        for name in placeholders(msgid) or ():
-            if name in NOW_VIEWS:
-                params[name] = hearing_lines(self.context, self.engine.cities, self.now)
-            else:
-                params[name] = VIEWS[name](view_input)
-        return Text(msgid, params)
+        view_input = ViewInput(self.vars, self.context, self.engine.reference, self.now)
+        return Text(msgid, {name: VIEWS[name](view_input) for name in placeholders(msgid) or ()})
 
     def run(self, node_id: str) -> None:
         """Enter a node and go on until one waits for an answer or the flow ends."""
@@ -180,24 +177,31 @@ class _Step:
 class Engine:
     """Move a person's conversation along the flows, one message at a time."""
 
-    def __init__(self, flows: Flows, vocabulary: Vocabulary, cities: dict[str, City],
+    def __init__(self, flows: Flows, vocabulary: Vocabulary, reference: Reference,
                  ttl_minutes: int = 60, max_attempts: int = 3):
-        self.flows, self.vocabulary, self.cities = flows, vocabulary, cities
+        self.flows, self.vocabulary, self.reference = flows, vocabulary, reference
+        self.cities = reference.cities
         self.ttl = timedelta(minutes=ttl_minutes)
         self.max_attempts = max_attempts
 
     @classmethod
     def load(cls, flows_dir: str = FLOWS_DIR, catalogs: Catalogs | None = None,
-             **settings) -> Engine:
-        """Load and check the flows, words and places; the nodes it enters itself must exist."""
+             data_dir: str = DATA_DIR, **settings) -> Engine:
+        """Load and check flows, words and reference data; the nodes it enters must exist."""
         vocabulary = Vocabulary.load()
+        reference = load_reference(data_dir)
         roots = REQUIRED_NODES | {intent.flow for intent in vocabulary.intents}
-        return cls(load_flows(flows_dir, catalogs, roots), vocabulary, load_places(), **settings)
+        flows = load_flows(flows_dir, catalogs, roots, set(reference.sources))
+        return cls(flows, vocabulary, reference, **settings)
 
     def step(self, state: Conversation, context: Context, text: str, now: datetime) -> Outcome:
         """Answer one message; text is empty for media, voice notes and locations."""
         step = _Step(self, state, context, now)
         command = self.vocabulary.command(text) if normalize(text) else None
+        if normalize(text) and self.vocabulary.is_emergency(text):
+            # Before anything else, from any step, even after BAJA: it answers a cry for help.
+            step.start(EMERGENCY)
+            return Outcome(step.blocks, step.state, step.effects, step.language)
 
         deleting = state.node == COMMAND_NODES["delete"]
         if context.opted_out and command not in ("opt_in", "delete") and not deleting:

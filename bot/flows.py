@@ -12,12 +12,14 @@ import yaml
 
 from .i18n import LANGUAGES, Catalogs
 from .inputs import CHECKS, INPUTS, REASONS, Option
-from .views import NOW_VIEWS, VIEWS, placeholders
+from .places import DATA_DIR
+from .views import VIEWS, placeholders
 
 FLOWS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "flows")
 EFFECTS = frozenset({"save_hearing", "delete_hearing", "add_person", "remove_person",
                      "set_language", "opt_out", "opt_in", "delete_contact"})
-NODE_KEYS = {"say", "options", "wait", "check", "do", "routes", "next", "end", "entry"}
+NODE_KEYS = {"say", "options", "wait", "check", "do", "routes", "next", "end", "entry", "sources",
+             "legal"}
 WAIT_KEYS = {"input", "save", "retry"}
 
 
@@ -43,6 +45,8 @@ class Node:
     routes: dict[str, str] = field(default_factory=dict)
     next: str | None = None
     end: bool = False
+    sources: tuple[str, ...] = ()   # ids in data/sources.yaml for the facts this node states
+    legal: bool = False             # legal information: the engine adds that it is not advice
 
     def messages(self) -> Iterable[str]:
         yield from self.say
@@ -71,7 +75,8 @@ def _target(flow: str, name: str) -> str:
 
 
 class _Loader:
-    def __init__(self):
+    def __init__(self, sources: set[str] | None):
+        self.sources = sources
         self.errors: list[str] = []
         self.nodes: dict[str, Node] = {}
         self.paths: dict[str, str] = {}
@@ -103,6 +108,10 @@ class _Loader:
             self.roots.add(f"{flow}.{start}")
         for name, spec in data["nodes"].items():
             node = self.load_node(path, flow, str(name), spec or {})
+            # In a flow of facts, every node that speaks says where its facts come from
+            # (an empty list says on purpose that it states none).
+            if data.get("facts") and (spec or {}).get("say") and "sources" not in (spec or {}):
+                self.fail(path, str(name), "states facts without sources")
             if node:
                 self.nodes[node.id] = node
                 if (spec or {}).get("entry"):
@@ -138,7 +147,8 @@ class _Loader:
             id=f"{flow}.{name}", say=_as_tuple(spec.get("say")), options=tuple(options),
             wait=wait, check=spec.get("check"), do=_as_tuple(spec.get("do")), routes=routes,
             next=_target(flow, spec["next"]) if spec.get("next") else None,
-            end=bool(spec.get("end")))
+            end=bool(spec.get("end")), sources=_as_tuple(spec.get("sources")),
+            legal=bool(spec.get("legal")))
 
     def check(self, catalogs: Catalogs | None, required: Iterable[str]) -> None:
         for node_id in required:
@@ -188,6 +198,10 @@ class _Loader:
         for effect in node.do:
             if effect not in EFFECTS:
                 self.fail(path, name, f"unknown action {effect!r}")
+        if self.sources is not None:
+            for source in node.sources:
+                if source not in self.sources:
+                    self.fail(path, name, f"unknown source {source!r}")
         for msgid in node.messages():
             self.check_message(path, name, msgid, catalogs)
 
@@ -199,7 +213,7 @@ class _Loader:
         if fields is None:
             self.fail(path, name, f"bad placeholder in {msgid[:40]!r}")
             return
-        for unknown in fields - set(VIEWS) - NOW_VIEWS:
+        for unknown in fields - set(VIEWS):
             self.fail(path, name, f"unknown placeholder {{{unknown}}} in {msgid[:40]!r}")
         if catalogs is None:
             return
@@ -225,9 +239,9 @@ class _Loader:
 
 
 def load_flows(directory: str = FLOWS_DIR, catalogs: Catalogs | None = None,
-               required: Iterable[str] = ()) -> Flows:
+               required: Iterable[str] = (), sources: set[str] | None = None) -> Flows:
     """Load and check every flow file; raise FlowError listing every problem."""
-    loader = _Loader()
+    loader = _Loader(sources)
     for filename in sorted(os.listdir(directory)):
         if filename.endswith((".yaml", ".yml")):
             loader.load_file(os.path.join(directory, filename))
@@ -245,13 +259,15 @@ def flows_cli() -> None:
 @flows_cli.command("check")
 @click.option("--dir", "directory", default=FLOWS_DIR, show_default=True,
               help="Folder of the flow files.")
-def check_command(directory: str) -> None:
-    """Validate every flow, the words file and the places file; works even when the app won't start."""
+@click.option("--data", "data_dir", default=DATA_DIR, show_default=True,
+              help="Folder of the reference data (sources, places, organizations).")
+def check_command(directory: str, data_dir: str) -> None:
+    """Validate the flows, words and reference data; works even when the app won't start."""
     from .engine import Engine
     from .i18n import load_catalogs
 
     try:
-        engine = Engine.load(directory, Catalogs(load_catalogs()))
+        engine = Engine.load(directory, Catalogs(load_catalogs()), data_dir)
     except (ValueError, OSError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{len(engine.flows.paths)} flows, {len(engine.flows.nodes)} nodes, "

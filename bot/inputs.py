@@ -249,4 +249,5 @@ CHECKS: dict[str, Callable[[dict, Context, datetime], bool]] = {
     "has_hearings": lambda v, c, now: bool(c.upcoming(now)),
     "many_hearings": lambda v, c, now: len(c.upcoming(now)) > 1,
     "needs_a_number": _needs_a_number,
+    "knows_city": lambda v, c, now: bool(v.get("city") or c.upcoming(now)),
 }

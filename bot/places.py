@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-PLACES_PATH = os.path.join(os.path.dirname(__file__), "data", "places.yaml")
+DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
+CITY_KEYS = {"name", "zone", "port", "court", "court_zone", "clock", "sources", "verified_on",
+             "words"}
 
 
 @dataclass(frozen=True)
@@ -22,32 +24,47 @@ class City:
     court_zone: str    # the clock hearing and report times are written in
     clock: str         # the city named with that clock: "hora de El Paso"
     words: tuple[str, ...]
+    sources: tuple[str, ...] = ()
+    verified_on: dt.date | None = None
 
 
-class PlacesError(ValueError):
-    """The places file is broken."""
+class DataError(ValueError):
+    """A reference data file is broken; the message names the file and entry."""
 
 
-def load_places(path: str = PLACES_PATH) -> dict[str, City]:
-    """Read and check the cities; every zone must exist in the IANA database."""
+def _zone_exists(zone: str) -> bool:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def load_places(directory: str = DATA_DIR) -> dict[str, City]:
+    """Read and check the cities: each has a port, a court and zones that exist."""
+    path = os.path.join(directory, "places.yaml")
     with open(path, encoding="utf-8") as f:
         data = yaml.safe_load(f)
-    cities = {}
-    for key, spec in data["cities"].items():
-        try:
-            city = City(key=key, words=tuple(spec.pop("words")), **spec)
-        except (TypeError, KeyError) as exc:
-            raise PlacesError(f"{path}: city {key}: {exc}") from exc
-        for zone in (city.zone, city.court_zone):
-            try:
-                ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError) as exc:
-                raise PlacesError(f"{path}: city {key}: unknown time zone {zone!r}") from exc
-        cities[key] = city
+    cities, errors = {}, []
+    for key, spec in (data.get("cities") or {}).items():
+        missing = CITY_KEYS - set(spec) - {"sources", "verified_on"}
+        if missing or set(spec) - CITY_KEYS:
+            errors.append(f"{path}: city {key}: missing {sorted(missing)}, "
+                          f"unknown {sorted(set(spec) - CITY_KEYS)}")
+            continue
+        if not spec["port"] or not spec["court"]:
+            errors.append(f"{path}: city {key}: needs a port and a court")
+        for zone in (spec["zone"], spec["court_zone"]):
+            if not _zone_exists(zone):
+                errors.append(f"{path}: city {key}: unknown time zone {zone!r}")
+        cities[key] = City(key=key, **{**spec, "words": tuple(spec["words"]),
+                                      "sources": tuple(spec.get("sources") or ())})
+    if errors:
+        raise DataError("\n".join(errors))
     return cities
 
 
-def court_time(city: City, day: date, clock: time) -> datetime:
+def court_time(city: City, day: dt.date, clock: dt.time) -> dt.datetime:
     """Return the aware moment of a wall-clock time at the city's court, in UTC."""
-    local = datetime.combine(day, clock, tzinfo=ZoneInfo(city.court_zone))
+    local = dt.datetime.combine(day, clock, tzinfo=ZoneInfo(city.court_zone))
     return local.astimezone(ZoneInfo("UTC"))

@@ -60,8 +60,9 @@ class Vocabulary:
     """The commands, intents and misspellings of words.yaml."""
 
     def __init__(self, spellings: dict[str, str], commands: dict[str, list[str]],
-                 intents: list[Intent]):
+                 intents: list[Intent], emergency: list[str] = ()):
         self.spellings = spellings
+        self.emergency = [tuple(self.tokens(phrase)) for phrase in emergency]
         self.commands = {name: [tuple(self.tokens(form)) for form in forms]
                          for name, forms in commands.items()}
         self.intents = [Intent(i.name, i.flow, tuple(tuple(self.tokens(" ".join(p)))
@@ -73,7 +74,7 @@ class Vocabulary:
             data = yaml.safe_load(f)
         intents = [Intent(name, spec["flow"], tuple(tuple(p.split()) for p in spec["phrases"]))
                    for name, spec in data["intents"].items()]
-        return cls(data.get("spellings", {}), data["commands"], intents)
+        return cls(data.get("spellings", {}), data["commands"], intents, data.get("emergency", []))
 
     def tokens(self, text: str) -> list[str]:
         """Return the words of text with known misspellings corrected."""
@@ -91,8 +92,13 @@ class Vocabulary:
     def intent(self, text: str) -> Intent | None:
         """Return the first intent one of whose phrases has all its words in the message."""
         tokens = self.tokens(text)
-        for intent in self.intents:
-            for phrase in intent.phrases:
-                if all(any(close(w, t) for t in tokens) for w in phrase):
-                    return intent
-        return None
+        return next((i for i in self.intents if any(_has(p, tokens) for p in i.phrases)), None)
+
+    def is_emergency(self, text: str) -> bool:
+        """Tell whether the message speaks of danger, wherever the person is in a flow."""
+        tokens = self.tokens(text)
+        return any(_has(phrase, tokens) for phrase in self.emergency)
+
+
+def _has(phrase: tuple[str, ...], tokens: list[str]) -> bool:
+    return all(any(close(w, t) for t in tokens) for w in phrase)

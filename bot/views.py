@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from .context import Context
 from .i18n import N_, Catalogs
 from .places import City, court_time
+from .reference import Reference
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,19 @@ def mask_a_number(digits: str) -> str:
 class ViewInput:
     vars: dict
     context: Context
-    cities: dict[str, City]
+    reference: Reference
+    now: datetime
+
+    @property
+    def cities(self) -> dict[str, City]:
+        return self.reference.cities
+
+    def city(self) -> City | None:
+        """Return the city being talked about, or that of the person's next hearing."""
+        if self.vars.get("city") in self.cities:
+            return self.cities[self.vars["city"]]
+        upcoming = self.context.upcoming(self.now)
+        return self.cities[upcoming[0].city] if upcoming else None
 
 
 def draft_moment(vars: dict, cities: dict[str, City], clock_key: str) -> datetime | None:
@@ -134,15 +147,15 @@ def view_summary(v: ViewInput) -> Part:
     return Lines(tuple(lines))
 
 
-def hearing_lines(context: Context, cities: dict[str, City], now: datetime) -> Part:
+def view_hearings(v: ViewInput) -> Part:
     """List the upcoming hearings of everyone on this phone, soonest first."""
-    upcoming = context.upcoming(now)
+    upcoming = v.context.upcoming(v.now)
     if not upcoming:
         return Text(N_("No tiene audiencias guardadas."))
     parts = []
     for number, hearing in enumerate(upcoming, start=1):
-        city = cities[hearing.city]
-        person = context.person(hearing.person_id)
+        city = v.cities[hearing.city]
+        person = v.context.person(hearing.person_id)
         parts.append(Text(N_("{number}. {name}: {when}. Corte de {court}, puerto {port}."), {
             "number": Raw(str(number)), "name": Raw(person.name if person else ""),
             "when": When(hearing.starts_at, city), "court": Raw(city.court),
@@ -151,6 +164,56 @@ def hearing_lines(context: Context, cities: dict[str, City], now: datetime) -> P
             parts.append(Text(N_("   Presentarse en el puerto: {when}"),
                               {"when": When(hearing.report_at, city)}))
     return Lines(tuple(parts))
+
+
+def view_port_times(v: ViewInput) -> Part:
+    """Tell each upcoming hearing's report time: the saved one, or how to find it."""
+    parts = []
+    for hearing in v.context.upcoming(v.now):
+        city = v.cities[hearing.city]
+        person = v.context.person(hearing.person_id)
+        names = {"name": Raw(person.name if person else ""), "port": Raw(city.port)}
+        if hearing.report_at:
+            parts.append(Text(N_("{name}: preséntese en {port} el {when}."),
+                              {**names, "when": When(hearing.report_at, city)}))
+        else:
+            parts.append(Text(N_("{name}: la audiencia es el {when}. La hora para presentarse "
+                                 "en {port} está en su hoja. Casi siempre es unas 4 horas antes."),
+                              {**names, "when": When(hearing.starts_at, city)}))
+    return Lines(tuple(parts))
+
+
+KIND_LABELS = {"legal": N_("ayuda legal"), "shelter": N_("albergue"),
+               "humanitarian": N_("ayuda humanitaria")}
+
+
+def view_organizations(v: ViewInput) -> Part:
+    """Name the organizations of the city; a phone only when someone has verified it."""
+    city = v.city()
+    found = v.reference.organizations_in(city.key) if city else []
+    if not found:
+        return Text(N_("No tenemos grupos de ayuda de esa ciudad. Pregunte en su albergue."))
+    lines: list[Part] = [Text(N_("Grupos que ayudan en {city}:"), {"city": Raw(city.name)})]
+    for org in found:
+        kind = Text(KIND_LABELS[org.kind])
+        if org.verified and org.phone:
+            lines.append(Lines((Raw(f"- {org.name} ("), kind, Raw(f"): {org.phone}")), sep=""))
+        else:
+            lines.append(Lines((Raw(f"- {org.name} ("), kind, Raw(")")), sep=""))
+    if not all(o.verified and o.phone for o in found):
+        lines.append(Text(N_("No tenemos sus teléfonos confirmados. Pregunte por ellos en su "
+                             "albergue.")))
+    return Lines(tuple(lines))
+
+
+def view_a_number_steps(v: ViewInput) -> Part:
+    """Tell what to type on the hotline: each saved A-number as 9 digits."""
+    people = [p for p in v.context.people if p.a_number]
+    if not people:
+        return Text(N_("Cuando le pidan el número A, marque sus 9 números. Si tiene 8, "
+                       "marque un 0 antes."))
+    return Lines((Text(N_("Cuando le pidan el número A, marque:")), *(
+        Raw(f"- {p.name}: {p.a_number.zfill(9)}") for p in people)))
 
 
 def view_people(v: ViewInput) -> Part:
@@ -166,6 +229,8 @@ VIEWS: dict[str, Callable[[ViewInput], Part]] = {
     "name": view_name,
     "summary": view_summary,
     "people": view_people,
+    "hearings": view_hearings,
+    "port_times": view_port_times,
+    "organizations": view_organizations,
+    "a_number_steps": view_a_number_steps,
 }
-# {hearings} depends on the clock, so the engine fills it with hearing_lines(now).
-NOW_VIEWS = frozenset({"hearings"})

@@ -55,7 +55,7 @@ def test_remove_a_hearing(app, phone):
 
 def test_a_family_on_one_phone(app, phone):
     phone.talk(*REGISTER_MR)
-    reply = phone.talk("menu", "3")
+    reply = phone.talk("menu", "7")
     assert "Personas en este teléfono:\n1. MR" in reply
     phone.talk("1", "Luis", "A 987654321")
     assert "Guardamos a Luis" in phone.send("1")
@@ -68,11 +68,11 @@ def test_a_family_on_one_phone(app, phone):
     reply = phone.send("mi audiencia")
     assert "1. MR: lunes 15 de marzo" in reply and "2. Luis: martes 16 de marzo" in reply
     assert "hora de Brownsville" in reply
-    assert "A ***-***-321" in phone.talk("menu", "3")
+    assert "A ***-***-321" in phone.talk("menu", "7")
 
 
 def test_remove_a_family_member_removes_their_hearings(app, phone):
-    phone.talk(*REGISTER_MR, "3", "2", "1")
+    phone.talk(*REGISTER_MR, "7", "2", "1")
     assert "Listo, quitamos" in phone.send("1")
     assert rows(app, "SELECT count(*) FROM people") == [(0,)]
     assert rows(app, "SELECT count(*) FROM hearings") == [(0,)]

@@ -1,0 +1,100 @@
+"""Reference data as files: sources, cities and organizations, checked against each other."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+import yaml
+
+from .places import DATA_DIR, City, DataError, load_places
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    tag: str
+    title: str
+    verified_on: dt.date
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Organization:
+    name: str
+    cities: tuple[str, ...]
+    kind: str                  # legal, shelter or humanitarian
+    sources: tuple[str, ...]
+    verified_on: dt.date
+    phone: str | None = None   # shown only when verified
+    verified: bool = False
+
+
+@dataclass(frozen=True)
+class Reference:
+    cities: dict[str, City]
+    sources: dict[str, Source]
+    organizations: tuple[Organization, ...]
+
+    def organizations_in(self, city: str) -> list[Organization]:
+        return [o for o in self.organizations if city in o.cities]
+
+
+KINDS = {"legal", "shelter", "humanitarian"}
+TAGS = {"GOV", "NGO", "PRESS", "2nd"}
+
+
+def _read(directory: str, name: str) -> tuple[str, dict]:
+    path = os.path.join(directory, name)
+    with open(path, encoding="utf-8") as f:
+        return path, yaml.safe_load(f) or {}
+
+
+def load_reference(directory: str = DATA_DIR) -> Reference:
+    """Load sources, places and organizations; every source id must resolve."""
+    errors: list[str] = []
+    path, data = _read(directory, "sources.yaml")
+    sources = {}
+    for key, spec in (data.get("sources") or {}).items():
+        try:
+            sources[key] = Source(id=key, **spec)
+        except TypeError as exc:
+            errors.append(f"{path}: source {key}: {exc}")
+            continue
+        if spec.get("tag") not in TAGS or not isinstance(spec.get("verified_on"), dt.date):
+            errors.append(f"{path}: source {key}: needs a tag among {sorted(TAGS)} and a "
+                          "verified_on date")
+    try:
+        cities = load_places(directory)
+    except DataError as exc:
+        errors.append(str(exc))
+        cities = {}
+    places_path = os.path.join(directory, "places.yaml")
+    for city in cities.values():
+        errors += [f"{places_path}: city {city.key}: unknown source {s!r}"
+                   for s in city.sources if s not in sources]
+        if not city.sources or not isinstance(city.verified_on, dt.date):
+            errors.append(f"{places_path}: city {city.key}: needs sources and a verified_on date")
+    path, data = _read(directory, "organizations.yaml")
+    organizations = []
+    for n, spec in enumerate(data.get("organizations") or [], start=1):
+        where = f"{path}: organization {spec.get('name') or n}"
+        try:
+            org = Organization(**{**spec, "cities": tuple(spec.get("cities") or ()),
+                                  "sources": tuple(spec.get("sources") or ())})
+        except TypeError as exc:
+            errors.append(f"{where}: {exc}")
+            continue
+        errors += [f"{where}: unknown source {s!r}" for s in org.sources if s not in sources]
+        errors += [f"{where}: unknown city {c!r}" for c in org.cities if c not in cities]
+        if org.kind not in KINDS:
+            errors.append(f"{where}: kind must be one of {sorted(KINDS)}")
+        if org.phone and not org.verified:
+            errors.append(f"{where}: a phone number is shown only once verified: true")
+        if not org.sources or not isinstance(org.verified_on, dt.date):
+            errors.append(f"{where}: needs sources and a verified_on date")
+        organizations.append(org)
+    if errors:
+        raise DataError("\n".join(errors))
+    return Reference(cities, sources, tuple(organizations))
