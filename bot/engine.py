@@ -194,6 +194,12 @@ class Engine:
         flows = load_flows(flows_dir, catalogs, roots, set(reference.sources))
         return cls(flows, vocabulary, reference, **settings)
 
+    def preview(self, node_id: str, context: Context, vars: dict, now: datetime) -> list[Part]:
+        """Return what a node says on its own, with the given variables (for cost reports)."""
+        step = _Step(self, Conversation(node_id, vars, 0, now), context, now)
+        step.say(self.flows[node_id])
+        return step.blocks
+
     def step(self, state: Conversation, context: Context, text: str, now: datetime) -> Outcome:
         """Answer one message; text is empty for media, voice notes and locations."""
         step = _Step(self, state, context, now)

@@ -272,3 +272,38 @@ def check_command(directory: str, data_dir: str) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{len(engine.flows.paths)} flows, {len(engine.flows.nodes)} nodes, "
                f"{len(engine.cities)} cities: OK")
+
+
+@flows_cli.command("cost")
+@click.option("--language", type=click.Choice(["es", "en"]), default="es", show_default=True)
+@click.option("--keep-accents", is_flag=True, help="Price SMS with á í ó ú kept (UCS-2).")
+def cost_command(language: str, keep_accents: bool) -> None:
+    """Print the SMS segments and readability of every message and of whole conversations."""
+    from .cost import (
+        MAX_SMS_SEGMENTS,
+        MIN_READABILITY,
+        SAMPLE_NOW,
+        median_readability,
+        message_costs,
+        path_costs,
+    )
+    from .engine import Engine
+    from .i18n import load_catalogs
+
+    catalogs = Catalogs(load_catalogs())
+    engine = Engine.load(catalogs=catalogs)
+    costs = message_costs(engine, catalogs, language, keep_accents)
+    click.echo(f"Messages rendered for a sample family on {SAMPLE_NOW:%Y-%m-%d}, as SMS "
+               f"({language}); budget {MAX_SMS_SEGMENTS} segments, readability >= "
+               f"{MIN_READABILITY:g} (Fernández-Huerta, Spanish only)")
+    click.echo(f"{'node':34} {'seg':>3} {'enc':6} {'chars':>5} {'readab.':>7}")
+    for c in costs:
+        score = f"{c.readability:7.1f}" if c.readability is not None else "      -"
+        flag = "  <-- over budget" if c.segments > MAX_SMS_SEGMENTS else ""
+        click.echo(f"{c.node:34} {c.segments:>3} {c.encoding:6} {len(c.text):>5} {score}{flag}")
+    if language == "es":
+        click.echo(f"median readability: {median_readability(costs):.1f}")
+    click.echo("\nWhole conversations (segments of each reply):")
+    for name, segments in path_costs(engine, catalogs, language, keep_accents):
+        click.echo(f"  {name:20} {sum(segments):>3} segments in {len(segments)} replies: "
+                   f"{' '.join(map(str, segments))}")

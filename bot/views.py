@@ -34,6 +34,7 @@ class Day:
 class When:
     moment: datetime   # aware
     city: City
+    time_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,11 @@ def render(part: Part | str, language: str, catalogs: Catalogs) -> str:
     if isinstance(part, Day):
         return catalogs.format_date(language, part.day)
     if isinstance(part, When):
+        zone = part.city.court_zone
+        when = (catalogs.format_time(language, part.moment, zone) if part.time_only
+                else catalogs.format_datetime(language, part.moment, zone))
         return catalogs.gettext(language, N_("{when}, hora de {clock}")).format(
-            when=catalogs.format_datetime(language, part.moment, part.city.court_zone),
-            clock=part.city.clock)
+            when=when, clock=part.city.clock)
     if isinstance(part, Lines):
         return part.sep.join(render(p, language, catalogs) for p in part.parts)
     raise TypeError(f"cannot render {type(part).__name__}")
@@ -156,13 +159,13 @@ def view_hearings(v: ViewInput) -> Part:
     for number, hearing in enumerate(upcoming, start=1):
         city = v.cities[hearing.city]
         person = v.context.person(hearing.person_id)
-        parts.append(Text(N_("{number}. {name}: {when}. Corte de {court}, puerto {port}."), {
+        parts.append(Text(N_("{number}. {name}: {when}. Puerto: {port}."), {
             "number": Raw(str(number)), "name": Raw(person.name if person else ""),
-            "when": When(hearing.starts_at, city), "court": Raw(city.court),
-            "port": Raw(city.port)}))
+            "when": When(hearing.starts_at, city), "port": Raw(city.port)}))
         if hearing.report_at:
-            parts.append(Text(N_("   Presentarse en el puerto: {when}"),
-                              {"when": When(hearing.report_at, city)}))
+            # The report time is on the hearing's day, so its hour is enough.
+            parts.append(Text(N_("   Presentarse: {time}"),
+                              {"time": When(hearing.report_at, city, time_only=True)}))
     return Lines(tuple(parts))
 
 
@@ -201,8 +204,7 @@ def view_organizations(v: ViewInput) -> Part:
         else:
             lines.append(Lines((Raw(f"- {org.name} ("), kind, Raw(")")), sep=""))
     if not all(o.verified and o.phone for o in found):
-        lines.append(Text(N_("No tenemos sus teléfonos confirmados. Pregunte por ellos en su "
-                             "albergue.")))
+        lines.append(Text(N_("No tenemos sus teléfonos. Pregunte por ellos en su albergue.")))
     return Lines(tuple(lines))
 
 

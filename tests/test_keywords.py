@@ -47,13 +47,13 @@ def test_opt_out_is_confirmed_then_silence_until_alta(app, phone, word):
     assert phone.send("hola") == ""
     assert phone.send("1") == ""
     reply = phone.send("ALTA")
-    assert "Bienvenido de nuevo" in reply and "¿Qué quiere hacer?" in reply
+    assert "mensajes otra vez" in reply and "¿Qué quiere hacer?" in reply
     assert "¿Cómo se llama" in phone.send("1")
 
 
 def test_start_also_opts_back_in(phone):
     phone.talk("hola", "STOP")
-    assert "Bienvenido de nuevo" in phone.send("START")
+    assert "mensajes otra vez" in phone.send("START")
 
 
 @pytest.mark.parametrize("word", ["BORRAR", "borrar mis datos", "eliminen mi numero"])
@@ -88,7 +88,7 @@ def test_delete_works_even_after_opting_out(app, phone):
 def test_english_from_the_middle_of_a_flow(phone, word, expected):
     phone.talk(*MID_FLOW)
     reply = phone.send(word)
-    assert "we will write to you in English" in reply and expected in reply
+    assert "We will write to you in English" in reply and expected in reply
     assert "What is the name" in phone.send("1")
 
 
@@ -96,7 +96,7 @@ def test_idioma_offers_both_languages_and_espanol_comes_back(phone):
     phone.talk(*MID_FLOW)
     assert "1. Español\n2. English" in phone.send("IDIOMA")
     assert "Type the number" in phone.send("2")
-    assert "le escribiremos en español" in phone.send("español")
+    assert "Le vamos a escribir en español" in phone.send("español")
 
 
 def test_english_read_back_uses_english_dates(phone):

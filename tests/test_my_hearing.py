@@ -24,9 +24,7 @@ def test_my_hearing_shows_date_time_clock_court_and_port(phone):
     phone.talk(*REGISTER_MR)
     reply = phone.send("cuándo es mi corte?")
     assert ("1. MR: lunes 15 de marzo de 2027, 8:30 a. m., hora de San Diego. "
-            "Corte de San Diego, puerto San Ysidro.") in reply
-    assert "Presentarse en el puerto: lunes 15 de marzo de 2027, 4:30 a. m., hora de San Diego" \
-        in reply
+            "Puerto: San Ysidro.\n   Presentarse: 4:30 a. m., hora de San Diego") in reply
 
 
 def test_nogales_hearing_names_the_el_paso_clock(phone):
@@ -49,7 +47,7 @@ def test_change_the_date_replaces_the_hearing(app, phone):
 def test_remove_a_hearing(app, phone):
     phone.talk(*REGISTER_MR, "2")
     phone.talk("2", "1")
-    assert "Borramos esa audiencia" in phone.send("1")
+    assert "Ya la borramos" in phone.send("1")
     assert rows(app, "SELECT count(*) FROM hearings") == [(0,)]
 
 
@@ -58,7 +56,7 @@ def test_a_family_on_one_phone(app, phone):
     reply = phone.talk("menu", "7")
     assert "Personas en este teléfono:\n1. MR" in reply
     phone.talk("1", "Luis", "A 987654321")
-    assert "Guardamos a Luis" in phone.send("1")
+    assert "guardamos a Luis" in phone.send("1")
     reply = phone.send("quiero registrar mi audiencia")
     assert "¿Para quién es la audiencia?" in reply and "1. MR\n2. Luis\n3. Otra persona" in reply
     reply = phone.talk("2", "matamoros", "16/3/2027", "8:30", "4")

@@ -1,0 +1,94 @@
+"""What the flows cost to send by SMS and how plain their Spanish is: `flask --app bot flows cost`."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import textstat
+
+from .context import Context, Hearing, Person
+from .engine import Conversation, Engine
+from .i18n import Catalogs
+from .sms import cost, for_sms
+from .views import render
+
+MAX_SMS_SEGMENTS = 3
+MIN_READABILITY, MIN_MEDIAN_READABILITY = 70.0, 80.0
+
+# A family of two on one phone, one hearing each, so every view has something to show.
+SAMPLE_NOW = datetime(2027, 2, 1, 18, 0, tzinfo=UTC)
+SAMPLE_CONTEXT = Context(
+    people=(Person(1, "María Guadalupe", "012345678"), Person(2, "José Luis", "098765432")),
+    hearings=(Hearing(1, 1, "nogales", SAMPLE_NOW + timedelta(days=40), None),
+              Hearing(2, 2, "tijuana", SAMPLE_NOW + timedelta(days=42),
+                      SAMPLE_NOW + timedelta(days=41, hours=19))))
+SAMPLE_VARS = {"city": "ciudad_juarez", "date": "2027-03-15", "time": "08:30",
+               "report_time": "04:30", "name": "María Guadalupe", "a_number": "012345678",
+               "hearing_id": 1}
+# Whole conversations an operator wants priced: (name, the phone's context, messages sent).
+PATHS = (
+    ("register a hearing", Context(is_new=True),
+     ("quiero registrar mi audiencia", "María", "juarez", "15 de marzo", "8:30 de la mañana",
+      "4 de la mañana", "A 123-456-789", "si")),
+    ("ask the port time", SAMPLE_CONTEXT,
+     ("a que hora me presento en el puente", "1", "2", "3")),
+    ("rights", SAMPLE_CONTEXT, ("derechos", "1", "1", "2", "1", "3", "1", "4", "1", "5", "1", "6")),
+    ("case status", SAMPLE_CONTEXT, ("como reviso mi caso",)),
+    ("emergency", SAMPLE_CONTEXT, ("estoy en peligro", "1", "menu")),
+)
+
+
+@dataclass(frozen=True)
+class MessageCost:
+    node: str
+    text: str          # as sent by SMS
+    segments: int
+    encoding: str
+    readability: float | None
+
+
+def readability(text: str) -> float:
+    """Return the Fernández-Huerta score of Spanish text (plain sentences score 80 to 100)."""
+    textstat.set_lang("es")
+    return textstat.fernandez_huerta(text)
+
+
+def message_costs(engine: Engine, catalogs: Catalogs, language: str = "es",
+                  keep_accents: bool = False) -> list[MessageCost]:
+    """Price every node that says something, rendered with the sample family's data."""
+    costs = []
+    for node_id, node in sorted(engine.flows.nodes.items()):
+        if not node.say:
+            continue
+        blocks = engine.preview(node_id, SAMPLE_CONTEXT, SAMPLE_VARS, SAMPLE_NOW)
+        text = "\n\n".join(render(b, language, catalogs) for b in blocks)
+        sms = for_sms(text, keep_accents)
+        price = cost(sms)
+        score = readability(text) if language == "es" else None
+        costs.append(MessageCost(node_id, sms, price.segments, price.encoding, score))
+    return costs
+
+
+def path_costs(engine: Engine, catalogs: Catalogs, language: str = "es",
+               keep_accents: bool = False) -> list[tuple[str, list[int]]]:
+    """Walk each sample conversation and return the SMS segments of every reply."""
+    results = []
+    for name, context, messages in PATHS:
+        state, segments = Conversation(), []
+        for message in messages:
+            outcome = engine.step(state, context, message, SAMPLE_NOW)
+            text = "\n\n".join(render(b, language, catalogs) for b in outcome.replies)
+            segments.append(cost(for_sms(text, keep_accents)).segments)
+            state, context = outcome.state, _after_first(context)
+        results.append((name, segments))
+    return results
+
+
+def _after_first(context: Context) -> Context:
+    return Context(**{**context.__dict__, "is_new": False})
+
+
+def median_readability(costs: list[MessageCost]) -> float:
+    return statistics.median(c.readability for c in costs if c.readability is not None)
