@@ -108,9 +108,9 @@ class _Loader:
             self.roots.add(f"{flow}.{start}")
         for name, spec in data["nodes"].items():
             node = self.load_node(path, flow, str(name), spec or {})
-            # In a flow of facts, every node that speaks says where its facts come from
-            # (an empty list says on purpose that it states none).
-            if data.get("facts") and (spec or {}).get("say") and "sources" not in (spec or {}):
+            # Every node that speaks says where its facts come from (an empty list says, on
+            # purpose, that it states none), so a reviewer can check every claim.
+            if (spec or {}).get("say") and "sources" not in (spec or {}):
                 self.fail(path, str(name), "states facts without sources")
             if node:
                 self.nodes[node.id] = node
