@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint catalogs compile-catalogs clean
+.PHONY: install run test lint catalogs compile-catalogs docs clean
 
 install: $(VENV)/.installed compile-catalogs
 
@@ -25,13 +25,19 @@ catalogs: $(VENV)/.installed
 		--keyword N_ --output-file locales/messages.pot .
 	$(BIN)/pybabel update --input-file locales/messages.pot --output-dir locales --no-fuzzy-matching --omit-header --ignore-obsolete
 
+# The scheduler runs once, beside the dev server (which has no reloader here), and stops with it.
 run: install
 	@$(BIN)/flask --app bot banner
+	@$(BIN)/flask --app bot scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app bot run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+docs: $(VENV)/.installed
+	$(BIN)/python -c 'from bot.settings import markdown; print(markdown(), end="")' > docs/SETTINGS.md
 
 lint: install
 	$(BIN)/ruff check .

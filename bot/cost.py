@@ -12,7 +12,7 @@ from .context import Context, Hearing, Person
 from .engine import Conversation, Engine
 from .i18n import Catalogs
 from .sms import cost, for_sms
-from .views import render
+from .views import render_reply
 
 MAX_SMS_SEGMENTS = 3
 MIN_READABILITY, MIN_MEDIAN_READABILITY = 70.0, 80.0
@@ -63,7 +63,7 @@ def message_costs(engine: Engine, catalogs: Catalogs, language: str = "es",
         if not node.say:
             continue
         blocks = engine.preview(node_id, SAMPLE_CONTEXT, SAMPLE_VARS, SAMPLE_NOW)
-        text = "\n\n".join(render(b, language, catalogs) for b in blocks)
+        text = render_reply(blocks, language, catalogs)
         sms = for_sms(text, keep_accents)
         price = cost(sms)
         score = readability(text) if language == "es" else None
@@ -79,7 +79,7 @@ def path_costs(engine: Engine, catalogs: Catalogs, language: str = "es",
         state, segments = Conversation(), []
         for message in messages:
             outcome = engine.step(state, context, message, SAMPLE_NOW)
-            text = "\n\n".join(render(b, language, catalogs) for b in outcome.replies)
+            text = render_reply(outcome.replies, language, catalogs)
             segments.append(cost(for_sms(text, keep_accents)).segments)
             state, context = outcome.state, _after_first(context)
         results.append((name, segments))

@@ -72,6 +72,41 @@ def m001_core(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX hearings_starts_at ON hearings(starts_at)")
 
 
+@migrations()
+def m002_reminders(db: sqlite_utils.Database) -> None:
+    # The rows are the truth: a reminder is sent when its row says so, never otherwise.
+    db.execute("""
+        CREATE TABLE reminders (
+            id INTEGER PRIMARY KEY,
+            hearing_id INTEGER NOT NULL REFERENCES hearings(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('monthly', 'week_before', 'day_before', 'day_after')),
+            seq INTEGER NOT NULL DEFAULT 0,
+            due_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sent', 'failed', 'cancelled', 'skipped')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            claimed_until TEXT,
+            fallback TEXT CHECK (fallback IN ('template', 'sms')),
+            channel TEXT,
+            twilio_sid TEXT,
+            last_error TEXT,
+            delivery_status TEXT,
+            sent_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""")
+    # One live reminder per hearing, kind and time: a second plan or a second scheduler
+    # cannot make a duplicate. Cancelled rows stay as history and do not count.
+    db.execute("CREATE UNIQUE INDEX reminders_once ON reminders(hearing_id, kind, due_at) "
+               "WHERE status <> 'cancelled'")
+    db.execute("CREATE INDEX reminders_due ON reminders(status, due_at)")
+    db.execute("CREATE UNIQUE INDEX reminders_sid ON reminders(twilio_sid) "
+               "WHERE twilio_sid IS NOT NULL")
+    db.execute("ALTER TABLE contacts ADD COLUMN unreachable INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE hearings ADD COLUMN closed_at TEXT")
+    db.execute("CREATE TABLE heartbeats (name TEXT PRIMARY KEY, beat_at TEXT NOT NULL)")
+
+
 def connect(path: str, busy_timeout_ms: int = 5000) -> sqlite_utils.Database:
     """Open the database with WAL, a busy timeout and foreign keys on."""
     conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)

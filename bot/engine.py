@@ -13,6 +13,7 @@ from .i18n import N_, Catalogs
 from .inputs import CHECKS, INPUTS, Answer, Asking
 from .places import DATA_DIR
 from .reference import Reference, load_reference
+from .reminders import KINDS, Schedule
 from .understanding import Vocabulary, normalize
 from .views import (
     VIEWS,
@@ -35,8 +36,9 @@ COMMAND_NODES = {
     "cancel": CANCELLED, "delete": "menu.delete", "language": "menu.language",
     "english": "menu.language_set", "spanish": "menu.language_set",
 }
+REMINDER_NODES = {kind: f"reminders.{kind}" for kind in KINDS}
 REQUIRED_NODES = frozenset({WELCOME, NOT_UNDERSTOOD, TOO_MANY, EXPIRED, NO_TEXT, ERROR, EMERGENCY,
-                            *COMMAND_NODES.values()})
+                            *COMMAND_NODES.values(), *REMINDER_NODES.values()})
 LEGAL_NOTICE = N_("Esto es información general, no es consejo legal.")
 MAX_HOPS = 50   # a flow that loops without waiting is a bug; stop rather than spin
 
@@ -96,7 +98,8 @@ class _Step:
         return [Lines((Raw(f"{n}. "), label), sep="") for n, label in enumerate(labels, start=1)]
 
     def text(self, msgid: str) -> Text:
-        view_input = ViewInput(self.vars, self.context, self.engine.reference, self.now)
+        view_input = ViewInput(self.vars, self.context, self.engine.reference, self.now,
+                               self.engine.schedule)
         return Text(msgid, {name: VIEWS[name](view_input) for name in placeholders(msgid) or ()})
 
     def run(self, node_id: str) -> None:
@@ -178,8 +181,9 @@ class Engine:
     """Move a person's conversation along the flows, one message at a time."""
 
     def __init__(self, flows: Flows, vocabulary: Vocabulary, reference: Reference,
-                 ttl_minutes: int = 60, max_attempts: int = 3):
+                 ttl_minutes: int = 60, max_attempts: int = 3, schedule: Schedule | None = None):
         self.flows, self.vocabulary, self.reference = flows, vocabulary, reference
+        self.schedule = schedule or Schedule()
         self.cities = reference.cities
         self.ttl = timedelta(minutes=ttl_minutes)
         self.max_attempts = max_attempts
@@ -213,7 +217,9 @@ class Engine:
         if context.opted_out and command not in ("opt_in", "delete") and not deleting:
             # Nothing is sent after BAJA until ALTA, except the answer to BORRAR.
             return Outcome([], state, [], context.language, silent=True)
-        if state.node and state.updated_at and now - state.updated_at > self.ttl:
+        waiting = self.flows.nodes.get(state.node) if state.node else None
+        ttl = timedelta(hours=waiting.wait_hours) if waiting and waiting.wait_hours else self.ttl
+        if state.node and state.updated_at and now - state.updated_at > ttl:
             step.finish()
             step.say(self.flows[EXPIRED])
         if context.is_new and command not in ("opt_out", "delete"):
@@ -243,4 +249,5 @@ class Engine:
 def init_app(app: Flask) -> None:
     app.extensions["engine"] = Engine.load(
         app.config["FLOWS_DIR"] or FLOWS_DIR, app.extensions["catalogs"],
-        ttl_minutes=app.config["CONVERSATION_TTL_MINUTES"], max_attempts=app.config["MAX_ATTEMPTS"])
+        ttl_minutes=app.config["CONVERSATION_TTL_MINUTES"], max_attempts=app.config["MAX_ATTEMPTS"],
+        schedule=Schedule.from_config(app.config))

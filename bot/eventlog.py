@@ -77,3 +77,5 @@ def init_app(app: Flask) -> None:
         logger.addHandler(handler)
     logger.setLevel(app.config["LOG_LEVEL"])
     logger.propagate = False
+    # twilio's client logs whole requests (numbers and bodies) at INFO: keep it quiet.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

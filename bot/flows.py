@@ -16,10 +16,10 @@ from .places import DATA_DIR
 from .views import VIEWS, placeholders
 
 FLOWS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "flows")
-EFFECTS = frozenset({"save_hearing", "delete_hearing", "add_person", "remove_person",
-                     "set_language", "opt_out", "opt_in", "delete_contact"})
+EFFECTS = frozenset({"save_hearing", "delete_hearing", "close_hearing", "add_person",
+                     "remove_person", "set_language", "opt_out", "opt_in", "delete_contact"})
 NODE_KEYS = {"say", "options", "wait", "check", "do", "routes", "next", "end", "entry", "sources",
-             "legal"}
+             "legal", "wait_hours"}
 WAIT_KEYS = {"input", "save", "retry"}
 
 
@@ -47,6 +47,7 @@ class Node:
     end: bool = False
     sources: tuple[str, ...] = ()   # ids in data/sources.yaml for the facts this node states
     legal: bool = False             # legal information: the engine adds that it is not advice
+    wait_hours: int | None = None   # how long its question stays open, instead of the usual TTL
 
     def messages(self) -> Iterable[str]:
         yield from self.say
@@ -148,7 +149,7 @@ class _Loader:
             wait=wait, check=spec.get("check"), do=_as_tuple(spec.get("do")), routes=routes,
             next=_target(flow, spec["next"]) if spec.get("next") else None,
             end=bool(spec.get("end")), sources=_as_tuple(spec.get("sources")),
-            legal=bool(spec.get("legal")))
+            legal=bool(spec.get("legal")), wait_hours=spec.get("wait_hours"))
 
     def check(self, catalogs: Catalogs | None, required: Iterable[str]) -> None:
         for node_id in required:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
+from . import reminder_queue as queue
 from . import store
 from .db import get_db, write
 from .engine import ERROR, Effect, Engine, Outcome
@@ -16,27 +17,43 @@ from .eventlog import contact_ref, event
 from .i18n import DEFAULT_LANGUAGE
 from .identity import UnknownAddress, parse_sender
 from .sms import for_sms
-from .views import render
+from .views import render_reply
 
 
-def _apply(db, contact_id: int, effect: Effect, now: datetime) -> None:
+def _apply(db, contact_id: int, effect: Effect, engine: Engine, now: datetime) -> None:
     data = effect.data
     if effect.name == "save_hearing":
-        store.save_hearing(db, contact_id, data, now)
+        hearing = store.hearing_row(db, store.save_hearing(db, contact_id, data, now))
+        zone = engine.cities[hearing["city"]].zone
+        queue.schedule_hearing(db, hearing, zone, engine.schedule, now)
     elif effect.name == "delete_hearing":
-        store.delete_hearing(db, contact_id, data.get("hearing_id"))
+        store.delete_hearing(db, contact_id, data.get("hearing_id"))   # its reminders cascade
+    elif effect.name == "close_hearing":
+        store.close_hearing(db, contact_id, data.get("hearing_id"), now)
+        queue.cancel_pending(db, now, "hearing_closed", hearing_id=data.get("hearing_id"))
     elif effect.name == "add_person":
         store.add_person(db, contact_id, data["name"], data.get("a_number"), now)
     elif effect.name == "remove_person":
         store.remove_person(db, contact_id, data.get("person_id"))
     elif effect.name == "set_language":
         store.set_language(db, contact_id, data["language"])
-    elif effect.name in ("opt_out", "opt_in"):
-        store.set_opted_out(db, contact_id, effect.name == "opt_out", now)
+    elif effect.name == "opt_out":
+        store.set_opted_out(db, contact_id, True, now)
+        queue.cancel_pending(db, now, "opted_out", contact_id=contact_id)
+    elif effect.name == "opt_in":
+        store.set_opted_out(db, contact_id, False, now)
+        _replan_all(db, contact_id, engine, now)
     elif effect.name == "delete_contact":
-        store.delete_contact(db, contact_id)
+        store.delete_contact(db, contact_id)   # people, hearings and reminders cascade
     else:
         raise ValueError(f"unknown action {effect.name}")
+
+
+def _replan_all(db, contact_id: int, engine: Engine, now: datetime) -> None:
+    """After ALTA, plan again the reminders still ahead of every open hearing."""
+    for hearing in store.open_hearings(db, contact_id):
+        queue.schedule_hearing(db, hearing, engine.cities[hearing["city"]].zone,
+                               engine.schedule, now)
 
 
 def _body(form: Mapping[str, str]) -> str:
@@ -70,7 +87,7 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
             state = store.conversation_of(db, contact["id"])
             outcome: Outcome = engine.step(state, context, _body(form), now)
             for effect in outcome.effects:
-                _apply(db, contact["id"], effect, now)
+                _apply(db, contact["id"], effect, engine, now)
                 event("action", contact=ref, action=effect.name)
             if not any(e.name == "delete_contact" for e in outcome.effects):
                 store.save_conversation(db, contact["id"], outcome.state, now)
@@ -85,7 +102,7 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
           replied=bool(outcome.replies))
     if not outcome.replies:
         return []
-    reply = "\n\n".join(render(block, outcome.language, catalogs) for block in outcome.replies)
+    reply = render_reply(outcome.replies, outcome.language, catalogs)
     if sender.channel == "sms":
         reply = for_sms(reply, current_app.config["SMS_KEEP_ACCENTS"])
     return [reply]

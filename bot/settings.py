@@ -38,6 +38,30 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMS_KEEP_ACCENTS", False,
             "Keep á í ó ú in SMS; they force UCS-2 and cost about twice as many segments."),
     Setting("FLOWS_DIR", None, "Folder of the conversation flows; defaults to flows/."),
+    Setting("REMINDER_WEEK_BEFORE_DAYS", 7, "Days before the hearing of the early reminder."),
+    Setting("REMINDER_WEEK_BEFORE_HOUR", 9, "Local hour of the early reminder."),
+    Setting("REMINDER_DAY_BEFORE_HOUR", 17, "Local hour of the reminder the day before."),
+    Setting("REMINDER_DAY_AFTER_HOUR", 10, "Local hour of the question the day after."),
+    Setting("REMINDER_MONTHLY_DAYS", 30, "Days between 'check your case' reminders while waiting."),
+    Setting("REMINDER_MONTHLY_HOUR", 10, "Local hour of the monthly reminder."),
+    Setting("REMINDER_QUIET_START_HOUR", 21, "Local hour from which nothing is sent."),
+    Setting("REMINDER_QUIET_END_HOUR", 7, "Local hour until which nothing is sent."),
+    Setting("DISPATCH_INTERVAL_SECONDS", 30, "How often the scheduler sends what is due."),
+    Setting("DISPATCH_BATCH", 500, "Reminders claimed at once by one dispatch pass."),
+    Setting("CLAIM_LEASE_SECONDS", 300,
+            "A claimed reminder not confirmed within this is claimed again (after a crash)."),
+    Setting("SEND_MAX_ATTEMPTS", 5, "Sends of one reminder before it is marked failed."),
+    Setting("SEND_RETRY_BASE_SECONDS", 60, "First retry delay; doubles each attempt, at most 1 h."),
+    Setting("SEND_RATE_PER_SECOND", 10, "Cap on messages sent per second by one scheduler."),
+    Setting("TWILIO_TIMEOUT_SECONDS", 10, "Timeout of one request to Twilio."),
+    Setting("WHATSAPP_WINDOW_HOURS", 24,
+            "Free text on WhatsApp only this long after the person's last message."),
+    Setting("TWILIO_TEMPLATE_WEEK_BEFORE", None, "ContentSid of the approved early reminder."),
+    Setting("TWILIO_TEMPLATE_DAY_BEFORE", None, "ContentSid of the approved day-before reminder."),
+    Setting("TWILIO_TEMPLATE_DAY_AFTER", None, "ContentSid of the approved day-after question."),
+    Setting("TWILIO_TEMPLATE_MONTHLY", None, "ContentSid of the approved monthly reminder."),
+    Setting("HEARTBEAT_MAX_AGE_SECONDS", 300, "Scheduler heartbeat older than this is unhealthy."),
+    Setting("INBOUND_SID_RETENTION_DAYS", 7, "Days MessageSids are kept to drop Twilio retries."),
     Setting("LOG_LEVEL", "INFO", "Level of the JSON event log on stdout."),
 )
 
@@ -66,3 +90,15 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
         if environ.get(name):
             found[name] = _coerce(environ[name], setting.default)
     return found
+
+
+def markdown() -> str:
+    """Return docs/SETTINGS.md: every setting, its default and what it is for."""
+    lines = ["# Settings", "",
+             "Defaults, then `instance/config.py`, then environment variables of the same name.",
+             "This file is generated from `bot/settings.py` by `make docs`.", "",
+             "| setting | default | what it is for |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = "" if s.default is None else f"`{s.default}`"
+        lines.append(f"| `{s.name}` | {default} | {s.help} |")
+    return "\n".join(lines) + "\n"

@@ -43,6 +43,17 @@ def contact_for(db: Database, phone: str, channel: str, address: str,
     return contact, is_new
 
 
+def contact_by_id(db: Database, contact_id: int) -> dict:
+    return dict(next(db.query("SELECT * FROM contacts WHERE id = ?", [contact_id])))
+
+
+def addresses_of(db: Database, contact_id: int) -> dict[str, dict]:
+    """Return the address and last use of each channel the phone wrote from."""
+    return {r["channel"]: dict(r) for r in db.query(
+        "SELECT channel, address, last_seen_at FROM contact_addresses WHERE contact_id = ?",
+        [contact_id])}
+
+
 def context_of(db: Database, contact: dict, channel: str, is_new: bool) -> Context:
     """Read everything the engine may know about this phone's people and hearings."""
     people = tuple(Person(r["id"], r["name"], r["a_number"]) for r in db.query(
@@ -50,7 +61,8 @@ def context_of(db: Database, contact: dict, channel: str, is_new: bool) -> Conte
     hearings = tuple(Hearing(r["id"], r["person_id"], r["city"], _moment(r["starts_at"]),
                              _moment(r["report_at"])) for r in db.query(
         """SELECT h.* FROM hearings h JOIN people p ON p.id = h.person_id
-           WHERE p.contact_id = ? ORDER BY h.starts_at""", [contact["id"]]))
+           WHERE p.contact_id = ? AND h.closed_at IS NULL ORDER BY h.starts_at""",
+        [contact["id"]]))
     return Context(language=contact["language"], is_new=is_new,
                    opted_out=bool(contact["opted_out"]), channel=channel,
                    people=people, hearings=hearings)
@@ -128,6 +140,26 @@ def set_language(db: Database, contact_id: int, language: str) -> None:
 def set_opted_out(db: Database, contact_id: int, opted_out: bool, now: datetime) -> None:
     db.execute("UPDATE contacts SET opted_out = ?, opted_out_at = ? WHERE id = ?",
                [int(opted_out), _iso(now) if opted_out else None, contact_id])
+
+
+def set_unreachable(db: Database, contact_id: int) -> None:
+    db.execute("UPDATE contacts SET unreachable = 1 WHERE id = ?", [contact_id])
+
+
+def close_hearing(db: Database, contact_id: int, hearing_id, now: datetime) -> None:
+    hearing = _own_hearing(db, contact_id, hearing_id)
+    if hearing:
+        db.execute("UPDATE hearings SET closed_at = ? WHERE id = ?", [_iso(now), hearing["id"]])
+
+
+def open_hearings(db: Database, contact_id: int) -> list[dict]:
+    return [dict(r) for r in db.query(
+        "SELECT h.* FROM hearings h JOIN people p ON p.id = h.person_id "
+        "WHERE p.contact_id = ? AND h.closed_at IS NULL", [contact_id])]
+
+
+def hearing_row(db: Database, hearing_id: int) -> dict:
+    return dict(next(db.query("SELECT * FROM hearings WHERE id = ?", [hearing_id])))
 
 
 def delete_contact(db: Database, contact_id: int) -> None:

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from .context import Context
+from . import reminders
+from .context import Context, Hearing
 from .i18n import N_, Catalogs
 from .places import City, court_time
 from .reference import Reference
+from .reminders import Schedule
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,11 @@ def render(part: Part | str, language: str, catalogs: Catalogs) -> str:
     raise TypeError(f"cannot render {type(part).__name__}")
 
 
+def render_reply(blocks: list[Part], language: str, catalogs: Catalogs) -> str:
+    """Write the blocks of one step as one message, a blank line between them."""
+    return "\n\n".join(t for t in (render(b, language, catalogs).strip() for b in blocks) if t)
+
+
 def placeholders(text: str) -> set[str] | None:
     """Return the {names} a message uses, or None when its braces are broken."""
     try:
@@ -95,6 +102,7 @@ class ViewInput:
     context: Context
     reference: Reference
     now: datetime
+    schedule: Schedule = Schedule()
 
     @property
     def cities(self) -> dict[str, City]:
@@ -169,21 +177,63 @@ def view_hearings(v: ViewInput) -> Part:
     return Lines(tuple(parts))
 
 
+def _report_line(hearing: Hearing, person_name: str, city: City) -> Part:
+    names = {"name": Raw(person_name), "port": Raw(city.port)}
+    if hearing.report_at:
+        return Text(N_("{name}: preséntese en {port} el {when}."),
+                    {**names, "when": When(hearing.report_at, city)})
+    return Text(N_("{name}: la audiencia es el {when}. La hora para presentarse "
+                   "en {port} está en su hoja. Casi siempre es unas 4 horas antes."),
+                {**names, "when": When(hearing.starts_at, city)})
+
+
 def view_port_times(v: ViewInput) -> Part:
     """Tell each upcoming hearing's report time: the saved one, or how to find it."""
-    parts = []
-    for hearing in v.context.upcoming(v.now):
-        city = v.cities[hearing.city]
-        person = v.context.person(hearing.person_id)
-        names = {"name": Raw(person.name if person else ""), "port": Raw(city.port)}
-        if hearing.report_at:
-            parts.append(Text(N_("{name}: preséntese en {port} el {when}."),
-                              {**names, "when": When(hearing.report_at, city)}))
-        else:
-            parts.append(Text(N_("{name}: la audiencia es el {when}. La hora para presentarse "
-                                 "en {port} está en su hoja. Casi siempre es unas 4 horas antes."),
-                              {**names, "when": When(hearing.starts_at, city)}))
-    return Lines(tuple(parts))
+    return Lines(tuple(_report_line(h, _name_of(v, h), v.cities[h.city])
+                       for h in v.context.upcoming(v.now)))
+
+
+def _name_of(v: ViewInput, hearing: Hearing) -> str:
+    person = v.context.person(hearing.person_id)
+    return person.name if person else ""
+
+
+def _this(v: ViewInput) -> Hearing:
+    return v.context.hearing(v.vars.get("hearing_id"))
+
+
+def view_this_hearing(v: ViewInput) -> Part:
+    """Name the hearing a reminder is about, with its date, time, clock and port."""
+    hearing = _this(v)
+    city = v.cities[hearing.city]
+    return Text(N_("{name}: {when}. Puerto: {port}."), {
+        "name": Raw(_name_of(v, hearing)), "when": When(hearing.starts_at, city),
+        "port": Raw(city.port)})
+
+
+def view_this_report(v: ViewInput) -> Part:
+    hearing = _this(v)
+    return _report_line(hearing, _name_of(v, hearing), v.cities[hearing.city])
+
+
+def view_late(v: ViewInput) -> Part:
+    """For a hearing saved late, say now what the reminders already past would have said."""
+    city = v.cities[v.vars["city"]]
+    starts_at = draft_moment(v.vars, v.cities, "time")
+    missed = reminders.missed(starts_at, city.zone, v.now, v.schedule)
+    if reminders.DAY_BEFORE in missed:
+        report_at = draft_moment(v.vars, v.cities, "report_time")
+        when = (Text(N_("Preséntese en {port} el {when}."),
+                     {"port": Raw(city.port), "when": When(report_at, city)}) if report_at else
+                Text(N_("La hora para presentarse en {port} está en su hoja. Casi siempre es "
+                        "unas 4 horas antes."), {"port": Raw(city.port)}))
+        return Lines((Text(N_("Su audiencia es muy pronto.")), when, Text(N_(
+            "Lleve su Aviso de Comparecencia (NTA), la hoja del programa MPP, una "
+            "identificación con foto y sus pruebas."))))
+    if reminders.WEEK_BEFORE in missed:
+        return Text(N_("Su audiencia es en pocos días. Un día antes le mandaremos la hora y qué "
+                       "llevar."))
+    return Raw("")
 
 
 KIND_LABELS = {"legal": N_("ayuda legal"), "shelter": N_("albergue"),
@@ -235,4 +285,7 @@ VIEWS: dict[str, Callable[[ViewInput], Part]] = {
     "port_times": view_port_times,
     "organizations": view_organizations,
     "a_number_steps": view_a_number_steps,
+    "this_hearing": view_this_hearing,
+    "this_report": view_this_report,
+    "late": view_late,
 }

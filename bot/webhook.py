@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from . import inbox
+from . import dispatch, inbox
 from .eventlog import event
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
@@ -42,6 +43,14 @@ def messages() -> Response:
     for text in inbox.receive(request.form):
         response.message(text)
     return Response(str(response), mimetype="text/xml")
+
+
+@bp.post("/status")
+def status() -> Response:
+    """Twilio's delivery report for a message we sent."""
+    check_signature()
+    dispatch.record_status(request.form, datetime.now(UTC))
+    return Response(status=204)
 
 
 def init_app(app: Flask) -> None:

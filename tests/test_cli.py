@@ -8,6 +8,7 @@ import sqlite3
 
 from bot import settings
 from bot.db import connect, migrations
+from bot.sender import Outgoing
 
 
 def test_chat_with_piped_input_registers_a_hearing_by_free_text_and_reads_it_back(runner):
@@ -66,17 +67,21 @@ def test_config_order_defaults_instance_file_environment_then_test_config(tmp_pa
     assert tested.config["CONVERSATION_TTL_MINUTES"] == 30
 
 
-def test_every_setting_has_help_and_is_in_the_readme():
-    with open(os.path.join(os.path.dirname(__file__), "..", "README.md")) as f:
-        readme = f.read()
-    for setting in settings.SETTINGS:
-        assert setting.help
-        assert f"`{setting.name}`" in readme, setting.name
+def test_every_setting_has_help_and_the_settings_page_is_current():
+    with open(os.path.join(os.path.dirname(__file__), "..", "docs", "SETTINGS.md")) as f:
+        page = f.read()
+    assert all(setting.help for setting in settings.SETTINGS)
+    assert page == settings.markdown(), "run `make docs`"
 
 
 def test_the_dry_run_sender_writes_the_outbox(app):
     with app.app_context():
-        app.extensions["sender"].send("whatsapp:+5216641234567", "whatsapp", "Recordatorio")
+        sender = app.extensions["sender"]
+        sender.send(Outgoing("whatsapp:+5216641234567", "whatsapp", "Recordatorio"))
+        sender.send(Outgoing("whatsapp:+5216641234567", "whatsapp", content_sid="HX1",
+                             variables={"1": "Ana"}))
     with open(app.config["OUTBOX_PATH"]) as f:
         assert [json.loads(line) for line in f] == [
-            {"to": "whatsapp:+5216641234567", "channel": "whatsapp", "body": "Recordatorio"}]
+            {"to": "whatsapp:+5216641234567", "channel": "whatsapp", "body": "Recordatorio"},
+            {"to": "whatsapp:+5216641234567", "channel": "whatsapp", "body": None,
+             "template": "HX1", "variables": {"1": "Ana"}}]

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from bot import create_app
-from bot.sender import TwilioSender
+from bot.sender import Outgoing, TwilioSender
 
 ACCOUNT = "AC" + "0" * 32
 
@@ -53,8 +53,8 @@ def test_with_credentials_messages_go_through_the_twilio_client(tmp_path, fake_t
     sender = app.extensions["sender"]
     assert isinstance(sender, TwilioSender)
     with app.app_context():
-        sent = sender.send("whatsapp:+5216641234567", "whatsapp", "Hola")
-        sender.send("+526641234567", "sms", "Hola SMS")
+        sent = sender.send(Outgoing("whatsapp:+5216641234567", "whatsapp", "Hola"))
+        sender.send(Outgoing("+526641234567", "sms", "Hola SMS"))
     assert sent.sid.startswith("SM") and sent.status == "queued"
     (path, form, auth), (_, sms, _) = FakeTwilio.requests
     assert path == f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
@@ -70,6 +70,6 @@ def test_a_messaging_service_replaces_the_from(tmp_path, fake_twilio):
                       "TWILIO_MESSAGING_SERVICE_SID": "MG" + "2" * 32,
                       "TWILIO_API_BASE_URL": fake_twilio})
     with app.app_context():
-        app.extensions["sender"].send("+526641234567", "sms", "Hola")
+        app.extensions["sender"].send(Outgoing("+526641234567", "sms", "Hola"))
     assert FakeTwilio.requests[0][1] == {"To": "+526641234567", "Body": "Hola",
                                          "MessagingServiceSid": "MG" + "2" * 32}

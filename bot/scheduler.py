@@ -1,0 +1,106 @@
+"""The clock: the scheduler process, one dispatch pass on demand, housekeeping, and the
+operator's view of a phone's reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from . import reminder_queue as queue
+from .db import get_db, write
+from .dispatch import Dispatcher
+from .eventlog import event
+from .identity import UnknownAddress, normalize_phone
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def dispatch_once(app: Flask, now: dt.datetime | None = None):
+    """Run one dispatch pass inside the app."""
+    with app.app_context():
+        return Dispatcher(app).run(now or _now())
+
+
+def housekeeping(app: Flask, now: dt.datetime | None = None) -> None:
+    """Daily: forget old MessageSids; skip reminders of hearings long past."""
+    now = now or _now()
+    with app.app_context():
+        db = get_db()
+        cutoff = now - dt.timedelta(days=app.config["INBOUND_SID_RETENTION_DAYS"])
+        with write(db):
+            forgotten = db.execute("DELETE FROM inbound_messages WHERE received_at < ?",
+                                   [cutoff.isoformat()]).rowcount
+            queue.beat(db, "housekeeping", now)
+        event("housekeeping", forgotten_sids=forgotten)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the reminder scheduler (its own process; never inside web workers)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    app = current_app._get_current_object()
+    scheduler = BlockingScheduler(timezone=dt.UTC)
+    # One pass at a time; a pass missed while the process was busy runs once, not many times.
+    scheduler.add_job(dispatch_once, "interval", args=[app], id="dispatch",
+                      seconds=app.config["DISPATCH_INTERVAL_SECONDS"], max_instances=1,
+                      coalesce=True, next_run_time=_now())
+    scheduler.add_job(housekeeping, "cron", args=[app], id="housekeeping", hour=3,
+                      max_instances=1, coalesce=True)
+    event("scheduler_start", interval=app.config["DISPATCH_INTERVAL_SECONDS"])
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        event("scheduler_stop", logging.INFO)
+
+
+@click.command("send-due")
+@click.option("--now", "now_text", help="Act as if it were this ISO-8601 time (UTC if no zone).")
+@with_appcontext
+def send_due_command(now_text: str | None) -> None:
+    """Send the reminders due now, once, and print what happened."""
+    now = _now()
+    if now_text:
+        try:
+            now = dt.datetime.fromisoformat(now_text)
+        except ValueError as exc:
+            raise click.BadParameter(f"not an ISO-8601 time: {now_text}") from exc
+        now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+    report = dispatch_once(current_app._get_current_object(), now)
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items())) or "nothing due"
+    click.echo(f"{report.claimed} claimed: {outcomes}")
+
+
+@click.group("reminders")
+def reminders_cli() -> None:
+    """Look at the reminder queue."""
+
+
+@reminders_cli.command("list")
+@click.option("--phone", required=True, help="The person's phone number.")
+@with_appcontext
+def list_command(phone: str) -> None:
+    """List one phone's reminders: kind, due time (UTC), status, attempts, last error."""
+    try:
+        rows = queue.for_phone(get_db(), normalize_phone(phone))
+    except UnknownAddress as exc:
+        raise click.BadParameter("not a phone number") from exc
+    if not rows:
+        click.echo("No reminders for that phone.")
+    for r in rows:
+        click.echo(f"{r['due_at'][:16]}  {r['kind']:11} {r['status']:9} attempts={r['attempts']} "
+                   f"person={r['person']} channel={r['channel'] or '-'} "
+                   f"delivery={r['delivery_status'] or '-'} error={r['last_error'] or '-'}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(send_due_command)
+    app.cli.add_command(reminders_cli)
