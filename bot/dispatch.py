@@ -14,12 +14,13 @@ from . import store
 from .db import get_db, write
 from .engine import REMINDER_NODES, Conversation, Engine
 from .eventlog import contact_ref, event
-from .reminders import DAY_AFTER, next_allowed
+from .reminders import DAY_AFTER, MONTHLY, next_allowed
 from .sender import Outgoing, SendError
 from .sms import for_sms
 from .views import ViewInput, When, render, render_reply, view_this_report
 
 OPTED_OUT, INVALID_NUMBER, OUTSIDE_WINDOW, UNREACHABLE_HANDSET = 21610, 21211, 63016, 30003
+STALE_MONTHLY = dt.timedelta(days=2)
 # What each template's {{n}} holds; docs/TEMPLATES.md gives the texts to submit for approval.
 TEMPLATE_VARIABLES = {"week_before": ("name", "when", "port", "report"),
                       "day_before": ("name", "when", "port", "report"),
@@ -87,8 +88,18 @@ class Dispatcher:
                                    self.config["DISPATCH_BATCH"])
             queue.beat(db, "scheduler", now)
         report = Report(claimed=len(rows))
+        # After downtime several reminders of one hearing can be due at once: only the
+        # latest says what matters now ("tomorrow" beats "in a week").
+        latest = {}
+        for row in rows:
+            latest[row["hearing_id"]] = max(latest.get(row["hearing_id"], ""), row["due_at"])
         for row in rows:
             try:
+                if row["due_at"] < latest[row["hearing_id"]] and row["kind"] != DAY_AFTER:
+                    with write(db):
+                        queue.finish(db, row["id"], "skipped", "superseded", now)
+                    report.count("skipped")
+                    continue
                 report.count(self.deliver(db, row, now))
             except Exception as exc:   # one bad row must not stop the others
                 event("reminder_error", logging.ERROR, reminder=row["id"],
@@ -103,9 +114,13 @@ class Dispatcher:
         ref = contact_ref(contact["phone"])
         city = self.engine.cities[row["city"]]
         starts_at = dt.datetime.fromisoformat(row["starts_at"])
+        due_at = dt.datetime.fromisoformat(row["due_at"])
         stop = ("opted_out" if contact["opted_out"] else "unreachable" if contact["unreachable"]
                 else "hearing_closed" if row["closed_at"]
-                else "hearing_passed" if row["kind"] != DAY_AFTER and starts_at <= now else None)
+                else "hearing_passed" if row["kind"] != DAY_AFTER and starts_at <= now
+                # After downtime, one "check your case" is enough, not one per missed month.
+                else "stale" if row["kind"] == MONTHLY and now - due_at > STALE_MONTHLY
+                else None)
         if stop:
             with write(db):
                 queue.finish(db, row["id"], "cancelled" if stop == "opted_out" else "skipped",
