@@ -62,6 +62,7 @@ Mi Audiencia is starting on http://127.0.0.1:5000
 Webhook: POST /twilio/messages ({webhook}).
 Database: {config['DATABASE']}
 Sender: {outbound}.
+Scheduler: its own process, sending due reminders every {config['DISPATCH_INTERVAL_SECONDS']} s.
 
 Talk to the bot from another terminal:
     .venv/bin/flask --app bot chat              (as an SMS user)

@@ -309,3 +309,16 @@ def test_the_fake_twilio_really_checks_requests_against_the_spec(twilio):
     assert response.status_code == 201
     assert len(twilio.violations) == 1
     twilio.violations.clear()
+
+
+def test_housekeeping_forgets_old_message_sids_and_beats(app):
+    from bot.scheduler import housekeeping
+
+    Phone(app).send("hola")
+    housekeeping(app, dt.datetime(2026, 11, 28, tzinfo=UTC))
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT count(*) FROM inbound_messages").fetchone() == (1,)
+    housekeeping(app, dt.datetime(2026, 12, 1, tzinfo=UTC))
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT count(*) FROM inbound_messages").fetchone() == (0,)
+        assert conn.execute("SELECT name FROM heartbeats").fetchall() == [("housekeeping",)]
