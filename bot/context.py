@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -11,6 +11,33 @@ class Person:
     id: int
     name: str
     a_number: str | None
+    shelter: str | None = None   # the shelter that registered them, if one did
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One hearing of a shelter's person, as a volunteer may see it."""
+    hearing_id: int
+    person_id: int
+    name: str
+    city: str
+    starts_at: datetime
+    report_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What a volunteer works with: their shelter and its people's hearings, nobody else's."""
+    volunteer_id: int
+    shelter_id: int
+    shelter: str
+    registrations: tuple[Registration, ...] = ()
+
+    def upcoming(self, now: datetime, days: int | None = None) -> list[Registration]:
+        until = now + timedelta(days=days) if days else None
+        return sorted((r for r in self.registrations
+                       if r.starts_at >= now and (until is None or r.starts_at <= until)),
+                      key=lambda r: (r.starts_at, r.name))
 
 
 @dataclass(frozen=True)
@@ -30,6 +57,7 @@ class Context:
     channel: str = "sms"
     people: tuple[Person, ...] = ()
     hearings: tuple[Hearing, ...] = ()
+    volunteer: Desk | None = None
 
     def person(self, person_id: int | None) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)

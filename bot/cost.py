@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import textstat
 
-from .context import Context, Hearing, Person
+from .context import Context, Desk, Hearing, Person, Registration
 from .engine import Conversation, Engine
 from .i18n import Catalogs
 from .sms import cost, for_sms
@@ -19,14 +19,21 @@ MIN_READABILITY, MIN_MEDIAN_READABILITY = 70.0, 80.0
 
 # A family of two on one phone, one hearing each, so every view has something to show.
 SAMPLE_NOW = datetime(2027, 2, 1, 18, 0, tzinfo=UTC)
+SAMPLE_HEARINGS = (Hearing(1, 1, "nogales", SAMPLE_NOW + timedelta(days=40), None),
+                   Hearing(2, 2, "tijuana", SAMPLE_NOW + timedelta(days=42),
+                           SAMPLE_NOW + timedelta(days=41, hours=19)))
 SAMPLE_CONTEXT = Context(
-    people=(Person(1, "María Guadalupe", "012345678"), Person(2, "José Luis", "098765432")),
-    hearings=(Hearing(1, 1, "nogales", SAMPLE_NOW + timedelta(days=40), None),
-              Hearing(2, 2, "tijuana", SAMPLE_NOW + timedelta(days=42),
-                      SAMPLE_NOW + timedelta(days=41, hours=19))))
+    people=(Person(1, "María Guadalupe", "012345678", "Casa del Migrante"),
+            Person(2, "José Luis", "098765432", "Casa del Migrante")),
+    hearings=SAMPLE_HEARINGS,
+    # A volunteer's desk with five people, for the volunteer messages.
+    volunteer=Desk(1, 1, "Casa del Migrante", tuple(
+        Registration(10 + n, 10 + n, name, "tijuana", SAMPLE_NOW + timedelta(days=3, hours=n),
+                     SAMPLE_NOW + timedelta(days=2, hours=19 + n) if n % 2 else None)
+        for n, name in enumerate(["María Guadalupe", "José Luis", "A. M.", "R. T.", "Lupita"]))))
 SAMPLE_VARS = {"city": "ciudad_juarez", "date": "2027-03-15", "time": "08:30",
                "report_time": "04:30", "name": "María Guadalupe", "a_number": "012345678",
-               "hearing_id": 1}
+               "hearing_id": 1, "phone": "+526641234567", "whatsapp": "yes", "days": 7}
 # Whole conversations an operator wants priced: (name, the phone's context, messages sent).
 PATHS = (
     ("register a hearing", Context(is_new=True),

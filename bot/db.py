@@ -79,7 +79,8 @@ def m002_reminders(db: sqlite_utils.Database) -> None:
         CREATE TABLE reminders (
             id INTEGER PRIMARY KEY,
             hearing_id INTEGER NOT NULL REFERENCES hearings(id) ON DELETE CASCADE,
-            kind TEXT NOT NULL CHECK (kind IN ('monthly', 'week_before', 'day_before', 'day_after')),
+            kind TEXT NOT NULL
+                CHECK (kind IN ('welcome', 'monthly', 'week_before', 'day_before', 'day_after')),
             seq INTEGER NOT NULL DEFAULT 0,
             due_at TEXT NOT NULL,
             status TEXT NOT NULL DEFAULT 'pending'
@@ -105,6 +106,47 @@ def m002_reminders(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE contacts ADD COLUMN unreachable INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE hearings ADD COLUMN closed_at TEXT")
     db.execute("CREATE TABLE heartbeats (name TEXT PRIMARY KEY, beat_at TEXT NOT NULL)")
+
+
+@migrations()
+def m003_shelters(db: sqlite_utils.Database) -> None:
+    db.execute("""
+        CREATE TABLE shelters (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            city TEXT,
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE volunteers (
+            id INTEGER PRIMARY KEY,
+            phone TEXT NOT NULL UNIQUE,
+            shelter_id INTEGER NOT NULL REFERENCES shelters(id),
+            created_at TEXT NOT NULL
+        )""")
+    # Who agreed to messages, when and how: "self" (wrote first) or "volunteer" (registered
+    # by a shelter, with the person's agreement confirmed by the volunteer).
+    db.execute("""
+        CREATE TABLE consents (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            method TEXT NOT NULL CHECK (method IN ('self', 'volunteer', 'import')),
+            shelter_id INTEGER REFERENCES shelters(id),
+            volunteer_id INTEGER REFERENCES volunteers(id) ON DELETE SET NULL,
+            given_at TEXT NOT NULL
+        )""")
+    db.execute("ALTER TABLE people ADD COLUMN shelter_id INTEGER REFERENCES shelters(id)")
+    # Who did what and when. Targets are ids, never names or numbers.
+    db.execute("""
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT,
+            detail TEXT
+        )""")
+    db.execute("CREATE INDEX people_shelter ON people(shelter_id)")
 
 
 def connect(path: str, busy_timeout_ms: int = 5000) -> sqlite_utils.Database:

@@ -14,7 +14,7 @@ from . import store
 from .db import get_db, write
 from .engine import REMINDER_NODES, Conversation, Engine
 from .eventlog import contact_ref, event
-from .reminders import DAY_AFTER, MONTHLY, next_allowed
+from .reminders import DAY_AFTER, MONTHLY, WELCOME, next_allowed
 from .sender import Outgoing, SendError
 from .sms import for_sms
 from .views import ViewInput, When, render, render_reply, view_this_report
@@ -22,7 +22,7 @@ from .views import ViewInput, When, render, render_reply, view_this_report
 OPTED_OUT, INVALID_NUMBER, OUTSIDE_WINDOW, UNREACHABLE_HANDSET = 21610, 21211, 63016, 30003
 STALE_MONTHLY = dt.timedelta(days=2)
 # What each template's {{n}} holds; docs/TEMPLATES.md gives the texts to submit for approval.
-TEMPLATE_VARIABLES = {"week_before": ("name", "when", "port", "report"),
+TEMPLATE_VARIABLES = {"welcome": ("shelter",), "week_before": ("name", "when", "port", "report"),
                       "day_before": ("name", "when", "port", "report"),
                       "day_after": ("name",), "monthly": ()}
 
@@ -92,10 +92,11 @@ class Dispatcher:
         # latest says what matters now ("tomorrow" beats "in a week").
         latest = {}
         for row in rows:
-            latest[row["hearing_id"]] = max(latest.get(row["hearing_id"], ""), row["due_at"])
+            if row["kind"] != WELCOME:
+                latest[row["hearing_id"]] = max(latest.get(row["hearing_id"], ""), row["due_at"])
         for row in rows:
             try:
-                if row["due_at"] < latest[row["hearing_id"]] and row["kind"] != DAY_AFTER:
+                if row["kind"] not in (DAY_AFTER, WELCOME) and row["due_at"] < latest[row["hearing_id"]]:
                     with write(db):
                         queue.finish(db, row["id"], "skipped", "superseded", now)
                     report.count("skipped")
@@ -190,6 +191,7 @@ class Dispatcher:
             "name": lambda: person.name,
             "when": lambda: render(When(hearing.starts_at, city), language, self.catalogs),
             "port": lambda: city.port,
+            "shelter": lambda: person.shelter or "",
             "report": lambda: render(view_this_report(view), language, self.catalogs),
         }
         return {str(n): values[name]() for n, name in enumerate(TEMPLATE_VARIABLES[kind], 1)}

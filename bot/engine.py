@@ -35,7 +35,9 @@ COMMAND_NODES = {
     "menu": MENU, "help": HELP, "opt_out": "menu.opt_out", "opt_in": "menu.opt_in",
     "cancel": CANCELLED, "delete": "menu.delete", "language": "menu.language",
     "english": "menu.language_set", "spanish": "menu.language_set",
+    "volunteer": "volunteer.start",
 }
+VOLUNTEER_FLOW = "volunteer."
 REMINDER_NODES = {kind: f"reminders.{kind}" for kind in KINDS}
 REQUIRED_NODES = frozenset({WELCOME, NOT_UNDERSTOOD, TOO_MANY, EXPIRED, NO_TEXT, ERROR, EMERGENCY,
                             *COMMAND_NODES.values(), *REMINDER_NODES.values()})
@@ -125,13 +127,23 @@ class _Step:
 
     def act(self, effect: str) -> None:
         data = dict(self.vars)
-        if effect == "save_hearing":
+        if "city" not in data and data.get("hearing_id"):
+            data["city"] = self.hearing_city(data["hearing_id"])
+        if effect in ("save_hearing", "register_for_shelter", "update_registration"):
             for key, clock_key in (("starts_at", "time"), ("report_at", "report_time")):
                 moment = draft_moment(data, self.engine.cities, clock_key)
                 data[key] = moment.isoformat() if moment else None
         if effect == "set_language":
             self.language = data["language"]
         self.effects.append(Effect(effect, data))
+
+    def hearing_city(self, hearing_id: int) -> str | None:
+        hearing = self.context.hearing(hearing_id)
+        if hearing:
+            return hearing.city
+        desk = self.context.volunteer
+        return next((r.city for r in desk.registrations if r.hearing_id == hearing_id), None) \
+            if desk else None
 
     def finish(self) -> None:
         self.vars = {}
@@ -206,8 +218,12 @@ class Engine:
 
     def step(self, state: Conversation, context: Context, text: str, now: datetime) -> Outcome:
         """Answer one message; text is empty for media, voice notes and locations."""
+        if context.volunteer is None and (state.node or "").startswith(VOLUNTEER_FLOW):
+            state = Conversation()   # no longer a volunteer: the desk is closed
         step = _Step(self, state, context, now)
         command = self.vocabulary.command(text) if normalize(text) else None
+        if command == "volunteer" and context.volunteer is None:
+            command = None   # anyone else learns nothing: the word is just not understood
         if normalize(text) and self.vocabulary.is_emergency(text):
             # Before anything else, from any step, even after BAJA: it answers a cry for help.
             step.start(EMERGENCY)

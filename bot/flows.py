@@ -17,7 +17,8 @@ from .views import VIEWS, placeholders
 
 FLOWS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "flows")
 EFFECTS = frozenset({"save_hearing", "delete_hearing", "close_hearing", "add_person",
-                     "remove_person", "set_language", "opt_out", "opt_in", "delete_contact"})
+                     "remove_person", "set_language", "opt_out", "opt_in", "delete_contact",
+                     "register_for_shelter", "update_registration", "cancel_registration"})
 NODE_KEYS = {"say", "options", "wait", "check", "do", "routes", "next", "end", "entry", "sources",
              "legal", "wait_hours"}
 WAIT_KEYS = {"input", "save", "retry"}

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
+from . import audit, shelters, store
 from . import reminder_queue as queue
-from . import store
+from .context import Desk
 from .db import get_db, write
 from .engine import ERROR, Effect, Engine, Outcome
 from .eventlog import contact_ref, event
@@ -20,9 +21,12 @@ from .sms import for_sms
 from .views import render_reply
 
 
-def _apply(db, contact_id: int, effect: Effect, engine: Engine, now: datetime) -> None:
+def _apply(db, contact_id: int, effect: Effect, engine: Engine, now: datetime,
+           desk: Desk | None) -> None:
     data = effect.data
-    if effect.name == "save_hearing":
+    if effect.name in VOLUNTEER_EFFECTS:
+        _apply_volunteer(db, effect, engine, now, desk)
+    elif effect.name == "save_hearing":
         hearing = store.hearing_row(db, store.save_hearing(db, contact_id, data, now))
         zone = engine.cities[hearing["city"]].zone
         queue.schedule_hearing(db, hearing, zone, engine.schedule, now)
@@ -45,8 +49,29 @@ def _apply(db, contact_id: int, effect: Effect, engine: Engine, now: datetime) -
         _replan_all(db, contact_id, engine, now)
     elif effect.name == "delete_contact":
         store.delete_contact(db, contact_id)   # people, hearings and reminders cascade
+        audit.record(db, "person", "deleted_own_data", f"contact:{contact_id}", now)
     else:
         raise ValueError(f"unknown action {effect.name}")
+
+
+VOLUNTEER_EFFECTS = {"register_for_shelter", "update_registration", "cancel_registration"}
+
+
+def _apply_volunteer(db, effect: Effect, engine: Engine, now: datetime, desk: Desk | None) -> None:
+    """Act for a volunteer, on their own shelter's people only."""
+    if desk is None:
+        raise PermissionError("volunteer action from a phone that is not a volunteer's")
+    data = effect.data
+    zone = engine.cities[data["city"]].zone if data.get("city") in engine.cities else None
+    if effect.name == "register_for_shelter":
+        channel = "whatsapp" if data.get("whatsapp") == "yes" else "sms"
+        shelters.register(db, desk.shelter_id, f"volunteer:{desk.volunteer_id}",
+                          {**data, "channel": channel}, zone, engine.schedule, now,
+                          volunteer_id=desk.volunteer_id)
+    elif effect.name == "update_registration":
+        shelters.update_registration(db, desk, data, zone, engine.schedule, now)
+    else:
+        shelters.cancel_registration(db, desk, data.get("hearing_id"), now)
 
 
 def _replan_all(db, contact_id: int, engine: Engine, now: datetime) -> None:
@@ -83,11 +108,14 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
                 return []
             contact, is_new = store.contact_for(db, sender.phone, sender.channel,
                                                 sender.address, now)
-            context = store.context_of(db, contact, sender.channel, is_new)
+            if is_new:
+                shelters.record_consent(db, contact["id"], "self", now)
+            desk = shelters.desk_of(db, sender.phone)
+            context = store.context_of(db, contact, sender.channel, is_new, desk)
             state = store.conversation_of(db, contact["id"])
             outcome: Outcome = engine.step(state, context, _body(form), now)
             for effect in outcome.effects:
-                _apply(db, contact["id"], effect, engine, now)
+                _apply(db, contact["id"], effect, engine, now, desk)
                 event("action", contact=ref, action=effect.name)
             if not any(e.name == "delete_contact" for e in outcome.effects):
                 store.save_conversation(db, contact["id"], outcome.state, now)

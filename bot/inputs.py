@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from . import dates
 from .context import Context
 from .i18n import N_
+from .identity import UnknownAddress, normalize_phone
 from .places import City
 from .understanding import close, words
 from .views import Part, Raw, Text
@@ -199,6 +200,28 @@ def read_hearing(text: str, a: Asking) -> Answer:
     return Answer(None)
 
 
+def read_phone(text: str, a: Asking) -> Answer:
+    try:
+        return Answer("ok", normalize_phone(text))
+    except UnknownAddress:
+        return Answer(None)
+
+
+def read_days(text: str, a: Asking) -> Answer:
+    number = _number(text)
+    if number is None and "semana" in words(text):
+        number = 7
+    return Answer("ok", number) if number is not None and 1 <= number <= 60 else Answer(None)
+
+
+def read_registration(text: str, a: Asking) -> Answer:
+    number = _number(text)
+    upcoming = a.context.volunteer.upcoming(a.now) if a.context.volunteer else []
+    if number is not None and 1 <= number <= len(upcoming):
+        return Answer("ok", upcoming[number - 1].hearing_id)
+    return Answer(None)
+
+
 def choice_options(a: Asking) -> list[Part]:
     return [Text(o.label) for o in a.options]
 
@@ -234,6 +257,9 @@ INPUTS: dict[str, InputType] = {
     "person": InputType(read_person, frozenset({"ok", "new"}), person_options),
     "member": InputType(read_member, frozenset({"ok"}), member_options),
     "hearing": InputType(read_hearing, frozenset({"ok"})),
+    "phone": InputType(read_phone, frozenset({"ok"})),
+    "days": InputType(read_days, frozenset({"ok"})),
+    "registration": InputType(read_registration, frozenset({"ok"})),
 }
 # Reasons an answer can be refused, beyond "unknown", per input.
 REASONS = {"date": {"past"}, "report_time": {"after_hearing"}, "a_number": {"digits"}}
@@ -250,4 +276,5 @@ CHECKS: dict[str, Callable[[dict, Context, datetime], bool]] = {
     "many_hearings": lambda v, c, now: len(c.upcoming(now)) > 1,
     "needs_a_number": _needs_a_number,
     "knows_city": lambda v, c, now: bool(v.get("city") or c.upcoming(now)),
+    "has_registrations": lambda v, c, now: bool(c.volunteer and c.volunteer.upcoming(now)),
 }

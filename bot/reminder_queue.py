@@ -17,13 +17,17 @@ def replace_plan(db: Database, hearing_id: int, planned: list[Planned], now: dt.
     """Make the hearing's pending rows match a new plan: cancel the rest, add what is missing."""
     keep = {(p.kind, _iso(p.due_at)) for p in planned}
     for row_id, kind, due_at in db.execute(
-            "SELECT id, kind, due_at FROM reminders WHERE hearing_id = ? AND status = 'pending'",
-            [hearing_id]).fetchall():
+            "SELECT id, kind, due_at FROM reminders WHERE hearing_id = ? AND status = 'pending' "
+            "AND kind <> 'welcome'", [hearing_id]).fetchall():
         if (kind, due_at) not in keep:
             db.execute("UPDATE reminders SET status = 'cancelled', last_error = 'rescheduled', "
                        "updated_at = ? WHERE id = ?", [_iso(now), row_id])
+    add(db, hearing_id, planned, now)
+
+
+def add(db: Database, hearing_id: int, planned: list[Planned], now: dt.datetime) -> None:
+    """Queue reminders; the partial unique index turns one already queued into nothing."""
     for p in planned:
-        # The partial unique index turns a second identical plan into nothing.
         db.execute("INSERT OR IGNORE INTO reminders (hearing_id, kind, seq, due_at, created_at, "
                    "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                    [hearing_id, p.kind, p.seq, _iso(p.due_at), _iso(now), _iso(now)])

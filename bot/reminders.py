@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 WEEK_BEFORE, DAY_BEFORE, DAY_AFTER, MONTHLY = "week_before", "day_before", "day_after", "monthly"
-KINDS = (MONTHLY, WEEK_BEFORE, DAY_BEFORE, DAY_AFTER)
+WELCOME = "welcome"   # not planned: the first message to someone a shelter registered
+KINDS = (WELCOME, MONTHLY, WEEK_BEFORE, DAY_BEFORE, DAY_AFTER)
 
 
 @dataclass(frozen=True)

@@ -56,12 +56,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TWILIO_TIMEOUT_SECONDS", 10, "Timeout of one request to Twilio."),
     Setting("WHATSAPP_WINDOW_HOURS", 24,
             "Free text on WhatsApp only this long after the person's last message."),
+    Setting("TWILIO_TEMPLATE_WELCOME", None,
+            "ContentSid of the approved first message to someone a shelter registered."),
     Setting("TWILIO_TEMPLATE_WEEK_BEFORE", None, "ContentSid of the approved early reminder."),
     Setting("TWILIO_TEMPLATE_DAY_BEFORE", None, "ContentSid of the approved day-before reminder."),
     Setting("TWILIO_TEMPLATE_DAY_AFTER", None, "ContentSid of the approved day-after question."),
     Setting("TWILIO_TEMPLATE_MONTHLY", None, "ContentSid of the approved monthly reminder."),
     Setting("HEARTBEAT_MAX_AGE_SECONDS", 300, "Scheduler heartbeat older than this is unhealthy."),
     Setting("INBOUND_SID_RETENTION_DAYS", 7, "Days MessageSids are kept to drop Twilio retries."),
+    Setting("LOG_MESSAGE_BODIES", False,
+            "Log message bodies, for debugging only: they can hold names and numbers."),
     Setting("LOG_LEVEL", "INFO", "Level of the JSON event log on stdout."),
 )
 

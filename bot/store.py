@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from .context import Context, Hearing, Person
+from .context import Context, Desk, Hearing, Person
 from .engine import Conversation
 
 
@@ -54,10 +54,13 @@ def addresses_of(db: Database, contact_id: int) -> dict[str, dict]:
         [contact_id])}
 
 
-def context_of(db: Database, contact: dict, channel: str, is_new: bool) -> Context:
+def context_of(db: Database, contact: dict, channel: str, is_new: bool,
+               volunteer: Desk | None = None) -> Context:
     """Read everything the engine may know about this phone's people and hearings."""
-    people = tuple(Person(r["id"], r["name"], r["a_number"]) for r in db.query(
-        "SELECT id, name, a_number FROM people WHERE contact_id = ? ORDER BY id", [contact["id"]]))
+    people = tuple(Person(r["id"], r["name"], r["a_number"], r["shelter"]) for r in db.query(
+        "SELECT p.id, p.name, p.a_number, s.name AS shelter FROM people p "
+        "LEFT JOIN shelters s ON s.id = p.shelter_id WHERE p.contact_id = ? ORDER BY p.id",
+        [contact["id"]]))
     hearings = tuple(Hearing(r["id"], r["person_id"], r["city"], _moment(r["starts_at"]),
                              _moment(r["report_at"])) for r in db.query(
         """SELECT h.* FROM hearings h JOIN people p ON p.id = h.person_id
@@ -65,7 +68,7 @@ def context_of(db: Database, contact: dict, channel: str, is_new: bool) -> Conte
         [contact["id"]]))
     return Context(language=contact["language"], is_new=is_new,
                    opted_out=bool(contact["opted_out"]), channel=channel,
-                   people=people, hearings=hearings)
+                   people=people, hearings=hearings, volunteer=volunteer)
 
 
 def conversation_of(db: Database, contact_id: int) -> Conversation:

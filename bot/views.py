@@ -6,6 +6,7 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from . import reminders
 from .context import Context, Hearing
@@ -276,6 +277,49 @@ def view_people(v: ViewInput) -> Part:
         for n, p in enumerate(v.context.people, start=1)))
 
 
+def view_shelter(v: ViewInput) -> Part:
+    """The shelter: the volunteer's own, or the one that registered the person written to."""
+    if v.context.volunteer:
+        return Raw(v.context.volunteer.shelter)
+    person = v.context.selected_person(v.vars)
+    return Raw(person.shelter if person and person.shelter else "")
+
+
+def view_registration(v: ViewInput) -> Part:
+    channel = N_("por WhatsApp") if v.vars.get("whatsapp") == "yes" else N_("por SMS")
+    return Lines((Text(N_("Teléfono: {phone}, {channel}"), {
+        "phone": Raw(v.vars["phone"]), "channel": Text(channel)}), view_summary(v)))
+
+
+def view_registrations(v: ViewInput) -> Part:
+    """Number the shelter's upcoming hearings for a volunteer to pick one."""
+    return Lines(tuple(
+        Lines((Raw(f"{n}. {r.name}: "), When(r.starts_at, v.cities[r.city])), sep="")
+        for n, r in enumerate(v.context.volunteer.upcoming(v.now), start=1)))
+
+
+def view_shelter_upcoming(v: ViewInput) -> Part:
+    """The shelter's hearings in the next days, by date and port, for planning the trips."""
+    days = int(v.vars.get("days") or 7)
+    found = v.context.volunteer.upcoming(v.now, days)
+    if not found:
+        return Text(N_("No hay audiencias registradas en los próximos {days} días."),
+                    {"days": Raw(str(days))})
+    parts: list[Part] = [Text(N_("Audiencias de los próximos {days} días:"),
+                              {"days": Raw(str(days))})]
+    group = None
+    for r in found:
+        city = v.cities[r.city]
+        day = r.starts_at.astimezone(ZoneInfo(city.court_zone)).date()
+        if (day, city.port) != group:
+            group = (day, city.port)
+            parts.append(Lines((Day(day), Raw(f" - {city.port}:")), sep=""))
+        report = (Text(N_("presentarse {when}"), {"when": When(r.report_at, city, time_only=True)})
+                  if r.report_at else Text(N_("hora para presentarse: ver su hoja")))
+        parts.append(Lines((Raw(f"- {r.name}: "), report), sep=""))
+    return Lines(tuple(parts))
+
+
 VIEWS: dict[str, Callable[[ViewInput], Part]] = {
     "date": view_date,
     "name": view_name,
@@ -288,4 +332,8 @@ VIEWS: dict[str, Callable[[ViewInput], Part]] = {
     "this_hearing": view_this_hearing,
     "this_report": view_this_report,
     "late": view_late,
+    "shelter": view_shelter,
+    "registration": view_registration,
+    "registrations": view_registrations,
+    "shelter_upcoming": view_shelter_upcoming,
 }

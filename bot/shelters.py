@@ -1,0 +1,148 @@
+"""Shelters and their volunteers: registering people, their hearings and their consent.
+Every function checks that a volunteer touches only their own shelter's people."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlite_utils import Database
+
+from . import audit, store
+from . import reminder_queue as queue
+from .context import Desk, Registration
+from .reminders import WELCOME, Planned, Schedule
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+def add_shelter(db: Database, name: str, city: str | None, now: dt.datetime) -> int:
+    cursor = db.execute("INSERT INTO shelters (name, city, created_at) VALUES (?, ?, ?)",
+                        [name.strip(), city, _iso(now)])
+    audit.record(db, "operator", "shelter_added", f"shelter:{cursor.lastrowid}", now)
+    return cursor.lastrowid
+
+
+def shelter_by_name(db: Database, name: str) -> dict | None:
+    row = next(db.query("SELECT * FROM shelters WHERE name = ? COLLATE NOCASE", [name.strip()]),
+               None)
+    return dict(row) if row else None
+
+
+def list_shelters(db: Database) -> list[dict]:
+    return [dict(r) for r in db.query(
+        "SELECT s.*, (SELECT count(*) FROM volunteers v WHERE v.shelter_id = s.id) AS volunteers, "
+        "(SELECT count(*) FROM people p WHERE p.shelter_id = s.id) AS people "
+        "FROM shelters s ORDER BY s.name")]
+
+
+def add_volunteer(db: Database, phone: str, shelter_id: int, now: dt.datetime) -> int:
+    cursor = db.execute("INSERT INTO volunteers (phone, shelter_id, created_at) VALUES (?, ?, ?)",
+                        [phone, shelter_id, _iso(now)])
+    audit.record(db, "operator", "volunteer_added", f"volunteer:{cursor.lastrowid}", now,
+                 shelter=shelter_id)
+    return cursor.lastrowid
+
+
+def remove_volunteer(db: Database, phone: str, now: dt.datetime) -> bool:
+    row = db.execute("SELECT id FROM volunteers WHERE phone = ?", [phone]).fetchone()
+    if not row:
+        return False
+    db.execute("DELETE FROM volunteers WHERE id = ?", [row[0]])
+    audit.record(db, "operator", "volunteer_removed", f"volunteer:{row[0]}", now)
+    return True
+
+
+def list_volunteers(db: Database, shelter_id: int | None = None) -> list[dict]:
+    where, args = ("WHERE v.shelter_id = ?", [shelter_id]) if shelter_id else ("", [])
+    return [dict(r) for r in db.query(
+        f"SELECT v.id, v.phone, s.name AS shelter, v.created_at FROM volunteers v "
+        f"JOIN shelters s ON s.id = v.shelter_id {where} ORDER BY s.name, v.id", args)]
+
+
+def desk_of(db: Database, phone: str) -> Desk | None:
+    """Return the volunteer desk of a phone, or None for anyone who is not a volunteer."""
+    row = db.execute("SELECT v.id, v.shelter_id, s.name FROM volunteers v "
+                     "JOIN shelters s ON s.id = v.shelter_id WHERE v.phone = ?", [phone]).fetchone()
+    if row is None:
+        return None
+    registrations = tuple(Registration(
+        r["hearing_id"], r["person_id"], r["name"], r["city"],
+        dt.datetime.fromisoformat(r["starts_at"]),
+        dt.datetime.fromisoformat(r["report_at"]) if r["report_at"] else None)
+        for r in db.query("""
+            SELECT h.id AS hearing_id, p.id AS person_id, p.name, h.city, h.starts_at, h.report_at
+            FROM hearings h JOIN people p ON p.id = h.person_id
+            WHERE p.shelter_id = ? AND h.closed_at IS NULL""", [row[1]]))
+    return Desk(row[0], row[1], row[2], registrations)
+
+
+def record_consent(db: Database, contact_id: int, method: str, now: dt.datetime,
+                   shelter_id: int | None = None, volunteer_id: int | None = None) -> None:
+    db.execute("INSERT INTO consents (contact_id, method, shelter_id, volunteer_id, given_at) "
+               "VALUES (?, ?, ?, ?, ?)", [contact_id, method, shelter_id, volunteer_id, _iso(now)])
+
+
+def register(db: Database, desk_shelter: int, actor: str, data: dict, zone: str,
+             schedule: Schedule, now: dt.datetime, method: str = "volunteer",
+             volunteer_id: int | None = None) -> tuple[int, bool]:
+    """Register a person and hearing for a shelter, with consent, reminders and a welcome.
+    Return the hearing id and whether it was new (the same person and hearing twice is one)."""
+    phone, channel = data["phone"], data["channel"]
+    existing = db.execute("""
+        SELECT h.id FROM hearings h JOIN people p ON p.id = h.person_id
+        JOIN contacts c ON c.id = p.contact_id
+        WHERE c.phone = ? AND p.name = ? AND h.starts_at = ? AND p.shelter_id = ?""",
+        [phone, data["name"], data["starts_at"], desk_shelter]).fetchone()
+    if existing:
+        return existing[0], False
+    contact = db.execute("SELECT id FROM contacts WHERE phone = ?", [phone]).fetchone()
+    if contact is None:
+        contact_id = db.execute("INSERT INTO contacts (phone, created_at) VALUES (?, ?)",
+                                [phone, _iso(now)]).lastrowid
+    else:
+        contact_id = contact[0]
+    address = f"whatsapp:{phone}" if channel == "whatsapp" else phone
+    db.execute("""INSERT INTO contact_addresses (contact_id, channel, address, last_seen_at)
+                  VALUES (?, ?, ?, ?) ON CONFLICT (contact_id, channel) DO NOTHING""",
+               [contact_id, channel, address, _iso(now)])
+    person_id = store.add_person(db, contact_id, data["name"], data.get("a_number"), now)
+    db.execute("UPDATE people SET shelter_id = ? WHERE id = ?", [desk_shelter, person_id])
+    hearing_id = store.save_hearing(db, contact_id, {**data, "person_id": person_id}, now)
+    queue.schedule_hearing(db, store.hearing_row(db, hearing_id), zone, schedule, now)
+    record_consent(db, contact_id, method, now, desk_shelter, volunteer_id)
+    # The first message names the shelter and says how to stop; it goes out through the
+    # dispatcher, with its retries, and is cancelled like any reminder after BAJA.
+    queue.add(db, hearing_id, [Planned(WELCOME, now)], now)
+    audit.record(db, actor, "person_registered", f"hearing:{hearing_id}", now, method=method)
+    return hearing_id, True
+
+
+def own_registration(db: Database, shelter_id: int, hearing_id) -> dict | None:
+    row = next(db.query("""
+        SELECT h.*, p.contact_id FROM hearings h JOIN people p ON p.id = h.person_id
+        WHERE h.id = ? AND p.shelter_id = ?""", [hearing_id, shelter_id]), None)
+    return dict(row) if row else None
+
+
+def update_registration(db: Database, desk: Desk, data: dict, zone: str, schedule: Schedule,
+                        now: dt.datetime) -> bool:
+    hearing = own_registration(db, desk.shelter_id, data.get("hearing_id"))
+    if hearing is None:
+        return False
+    store.save_hearing(db, hearing["contact_id"], data, now)
+    queue.schedule_hearing(db, store.hearing_row(db, hearing["id"]), zone, schedule, now)
+    audit.record(db, f"volunteer:{desk.volunteer_id}", "registration_changed",
+                 f"hearing:{hearing['id']}", now)
+    return True
+
+
+def cancel_registration(db: Database, desk: Desk, hearing_id, now: dt.datetime) -> bool:
+    hearing = own_registration(db, desk.shelter_id, hearing_id)
+    if hearing is None:
+        return False
+    db.execute("DELETE FROM hearings WHERE id = ?", [hearing["id"]])   # reminders cascade
+    audit.record(db, f"volunteer:{desk.volunteer_id}", "registration_cancelled",
+                 f"hearing:{hearing['id']}", now)
+    return True
