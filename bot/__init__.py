@@ -33,7 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Only a test may accept unsigned webhooks.
         app.config["VALIDATE_TWILIO_SIGNATURE"] = True
 
-    from . import cli, db, engine, eventlog, i18n, scheduler, sender, webhook
+    from . import admin, cli, db, engine, eventlog, health, i18n, scheduler, sender, webhook
 
     eventlog.init_app(app)
     i18n.init_app(app)
@@ -43,6 +43,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     webhook.init_app(app)
     cli.init_app(app)
     scheduler.init_app(app)
+    admin.init_app(app)
+    health.init_app(app)
     return app
 
 

@@ -62,7 +62,13 @@ def _make(year: int | None, month: int, day: int, today: date) -> date | None:
         return None   # 31 de febrero, 31/4, a month 15
 
 
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+
+
 def _explicit(text: str, today: date) -> date | None:
+    iso = _ISO_DATE.search(text)   # 2027-03-15, as spreadsheets export dates
+    if iso:
+        return _make(int(iso[1]), int(iso[2]), int(iso[3]), today)
     for match in _NUMERIC_DATE.finditer(text):
         day, sep, month, year = match.groups()
         before = text[:match.start()].rstrip()
@@ -109,7 +115,7 @@ def parse_date(text: str, today: date) -> DateResult:
     """Read a date, day first; a date without a year is the next one on or after today."""
     text = normalize(text)[:200]
     value = _explicit(text, today)
-    if value is None and not _NUMERIC_DATE.search(text):
+    if value is None and not _NUMERIC_DATE.search(text) and not _ISO_DATE.search(text):
         value = _relative(text, today)
     if value is None:
         return DateResult(None)

@@ -17,7 +17,7 @@ from .engine import ERROR, Effect, Engine, Outcome
 from .eventlog import contact_ref, event
 from .i18n import DEFAULT_LANGUAGE
 from .identity import UnknownAddress, parse_sender
-from .sms import for_sms
+from .sms import cost, for_sms
 from .views import render_reply
 
 
@@ -125,12 +125,15 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
         event("error", logging.ERROR, contact=ref, where="inbound", error=type(exc).__name__,
               at=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}")
         return ["\n".join(catalogs.gettext(DEFAULT_LANGUAGE, m) for m in engine.flows[ERROR].say)]
+    bodies = current_app.config["LOG_MESSAGE_BODIES"]   # off unless debugging
     event("message_in", contact=ref, channel=sender.channel, new=is_new,
           media=(form.get("NumMedia") or "0").strip() != "0", node=outcome.state.node,
-          replied=bool(outcome.replies))
+          actions=[e.name for e in outcome.effects], **({"body": _body(form)} if bodies else {}))
     if not outcome.replies:
         return []
     reply = render_reply(outcome.replies, outcome.language, catalogs)
     if sender.channel == "sms":
         reply = for_sms(reply, current_app.config["SMS_KEEP_ACCENTS"])
+    event("reply", contact=ref, channel=sender.channel, segments=cost(reply).segments,
+          **({"text": reply} if bodies else {}))
     return [reply]

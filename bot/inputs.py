@@ -95,11 +95,11 @@ def read_yes_no(text: str, a: Asking) -> Answer:
     tokens = words(text)
     number = _number(text)
     if number in (1, 2):
-        return Answer("yes" if number == 1 else "no")
+        return Answer("yes" if number == 1 else "no", "yes" if number == 1 else "no")
     if tokens and tokens[0] in NO:
-        return Answer("no")
+        return Answer("no", "no")
     if tokens and tokens[0] in YES:
-        return Answer("yes")
+        return Answer("yes", "yes")
     return Answer(None)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlite_utils import Database
 
+from .eventlog import event
 from .reminders import Planned, Schedule, plan
 
 
@@ -39,6 +40,7 @@ def schedule_hearing(db: Database, hearing: dict, zone: str, schedule: Schedule,
     planned = plan(dt.datetime.fromisoformat(hearing["starts_at"]), zone,
                    dt.datetime.fromisoformat(hearing["created_at"]), now, schedule)
     replace_plan(db, hearing["id"], planned, now)
+    event("reminders_planned", hearing=hearing["id"], count=len(planned))
 
 
 def cancel_pending(db: Database, now: dt.datetime, reason: str, *, contact_id: int | None = None,

@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from . import audit
 from . import reminder_queue as queue
 from .db import get_db, write
 from .dispatch import Dispatcher
@@ -89,9 +90,13 @@ def reminders_cli() -> None:
 def list_command(phone: str) -> None:
     """List one phone's reminders: kind, due time (UTC), status, attempts, last error."""
     try:
-        rows = queue.for_phone(get_db(), normalize_phone(phone))
+        number = normalize_phone(phone)
     except UnknownAddress as exc:
         raise click.BadParameter("not a phone number") from exc
+    db = get_db()
+    rows = queue.for_phone(db, number)
+    with write(db):
+        audit.record(db, "operator", "reminders_viewed", f"rows:{len(rows)}")
     if not rows:
         click.echo("No reminders for that phone.")
     for r in rows:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import json
+import logging
+import re
 from datetime import UTC, datetime
 
 import pytest
 from twilio.request_validator import RequestValidator
 
 from bot import create_app
+from bot.eventlog import JsonLines
 from bot.inbox import receive
 
 TOKEN = "test-auth-token"
@@ -66,3 +70,40 @@ class Phone:
 @pytest.fixture
 def phone(app):
     return Phone(app)
+
+
+# Every event any test logs is scanned for phone numbers and A-numbers: the whole suite's log
+# output must have none (message bodies are logged only when a test turns LOG_MESSAGE_BODIES on).
+_NUMBER = re.compile(r"\+?\d(?:[\s.-]?\d){7,}")
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T[\d:.]+(?:[+-]\d{2}:\d{2}|Z)?")
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.lines: list[str] = []
+        self.setFormatter(JsonLines())
+
+    def emit(self, record):
+        self.lines.append(self.format(record))
+
+
+def leaks(lines: list[str]) -> list[str]:
+    """Return the log lines that hold something shaped like a phone or an A-number."""
+    found = []
+    for line in lines:
+        fields = {k: v for k, v in json.loads(line).items() if k != "ts"}
+        if _NUMBER.search(_ISO_TIME.sub("", json.dumps(fields, ensure_ascii=False))):
+            found.append(line)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def no_numbers_in_logs(request):
+    handler = _Collect()
+    logger = logging.getLogger("mi_audiencia")
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+    if "allows_bodies_in_logs" not in request.keywords:
+        assert leaks(handler.lines) == []

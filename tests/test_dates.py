@@ -47,6 +47,7 @@ DATES = [
     ("el lunes a las 8", date(2026, 11, 23)),
     ("el 15 de marzo a las 8 de la mañana", date(2027, 3, 15)),
     ("March 15", date(2027, 3, 15)),
+    ("2027-03-15", date(2027, 3, 15)),
 ]
 
 
