@@ -14,7 +14,6 @@ from .i18n import Catalogs
 from .sms import cost, for_sms
 from .views import render_reply
 
-MAX_SMS_SEGMENTS = 3
 MIN_READABILITY, MIN_MEDIAN_READABILITY = 70.0, 80.0
 
 # A family of two on one phone, one hearing each, so every view has something to show.

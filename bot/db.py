@@ -149,6 +149,15 @@ def m003_shelters(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX people_shelter ON people(shelter_id)")
 
 
+@migrations()
+def m004_inbound_abuse(db: sqlite_utils.Database) -> None:
+    # Enough to count a phone's recent messages and spot the same text again and again
+    # (an auto-responder loop): an internal id and a keyed hash, never the text.
+    db.execute("ALTER TABLE inbound_messages ADD COLUMN contact_id INTEGER")
+    db.execute("ALTER TABLE inbound_messages ADD COLUMN body_hash TEXT")
+    db.execute("CREATE INDEX inbound_by_contact ON inbound_messages(contact_id, received_at)")
+
+
 def connect(path: str, busy_timeout_ms: int = 5000) -> sqlite_utils.Database:
     """Open the database with WAL, a busy timeout and foreign keys on."""
     conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)

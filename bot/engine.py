@@ -30,6 +30,7 @@ from .views import (
 WELCOME, MENU, HELP = "menu.welcome", "menu.menu", "menu.help"
 NOT_UNDERSTOOD, TOO_MANY, EXPIRED = "menu.not_understood", "menu.too_many_attempts", "menu.expired"
 NO_TEXT, CANCELLED, ERROR = "menu.no_text", "menu.cancelled", "menu.error"
+SLOW_DOWN = "menu.slow_down"
 EMERGENCY = "emergency.start"
 COMMAND_NODES = {
     "menu": MENU, "help": HELP, "opt_out": "menu.opt_out", "opt_in": "menu.opt_in",
@@ -40,6 +41,7 @@ COMMAND_NODES = {
 VOLUNTEER_FLOW = "volunteer."
 REMINDER_NODES = {kind: f"reminders.{kind}" for kind in KINDS}
 REQUIRED_NODES = frozenset({WELCOME, NOT_UNDERSTOOD, TOO_MANY, EXPIRED, NO_TEXT, ERROR, EMERGENCY,
+                            SLOW_DOWN,
                             *COMMAND_NODES.values(), *REMINDER_NODES.values()})
 LEGAL_NOTICE = N_("Esto es información general, no es consejo legal.")
 MAX_HOPS = 50   # a flow that loops without waiting is a bug; stop rather than spin

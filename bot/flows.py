@@ -282,7 +282,6 @@ def check_command(directory: str, data_dir: str) -> None:
 def cost_command(language: str, keep_accents: bool) -> None:
     """Print the SMS segments and readability of every message and of whole conversations."""
     from .cost import (
-        MAX_SMS_SEGMENTS,
         MIN_READABILITY,
         SAMPLE_NOW,
         median_readability,
@@ -291,6 +290,7 @@ def cost_command(language: str, keep_accents: bool) -> None:
     )
     from .engine import Engine
     from .i18n import load_catalogs
+    from .sms import MAX_SMS_SEGMENTS
 
     catalogs = Catalogs(load_catalogs())
     engine = Engine.load(catalogs=catalogs)

@@ -13,11 +13,12 @@ from . import audit, shelters, store
 from . import reminder_queue as queue
 from .context import Desk
 from .db import get_db, write
-from .engine import ERROR, Effect, Engine, Outcome
-from .eventlog import contact_ref, event
+from .engine import ERROR, SLOW_DOWN, Effect, Engine, Outcome
+from .eventlog import contact_ref, event, pseudonym
 from .i18n import DEFAULT_LANGUAGE
 from .identity import UnknownAddress, parse_sender
-from .sms import cost, for_sms
+from .sms import MAX_SMS_SEGMENTS, cost, for_sms, pack
+from .understanding import normalize
 from .views import render_reply
 
 
@@ -81,6 +82,14 @@ def _replan_all(db, contact_id: int, engine: Engine, now: datetime) -> None:
                                engine.schedule, now)
 
 
+LOOP_MIN_CHARS = 15
+
+
+def _say(engine: Engine, catalogs, node_id: str, language: str) -> str:
+    """A fixed answer (slow down, error) in the person's language."""
+    return "\n".join(catalogs.gettext(language, m) for m in engine.flows[node_id].say)
+
+
 def _body(form: Mapping[str, str]) -> str:
     limit = current_app.config["MAX_BODY_CHARS"]
     return (form.get("Body") or "")[:limit]
@@ -108,9 +117,23 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
                 return []
             contact, is_new = store.contact_for(db, sender.phone, sender.channel,
                                                 sender.address, now)
+            config = current_app.config
+            recent, same = store.note_inbound(
+                db, sid, contact["id"], pseudonym(normalize(_body(form)), config["SECRET_KEY"]),
+                now, config["RATE_LIMIT_WINDOW_SECONDS"], config["LOOP_WINDOW_SECONDS"])
+            if same >= config["LOOP_REPEATS"] and len(normalize(_body(form))) >= LOOP_MIN_CHARS:
+                # Answering an auto-responder feeds the loop: say nothing. (People repeat
+                # "1" or "si" all the time; auto-responders repeat whole sentences.)
+                event("loop_detected", logging.WARNING, contact=ref, repeats=same)
+                return []
+            desk = shelters.desk_of(db, sender.phone)
+            if recent > config["RATE_LIMIT_MESSAGES"] and desk is None:
+                event("rate_limited", logging.WARNING, contact=ref, recent=recent)
+                if recent == config["RATE_LIMIT_MESSAGES"] + 1:   # once, then silence
+                    return [_say(engine, catalogs, SLOW_DOWN, contact["language"])]
+                return []
             if is_new:
                 shelters.record_consent(db, contact["id"], "self", now)
-            desk = shelters.desk_of(db, sender.phone)
             context = store.context_of(db, contact, sender.channel, is_new, desk)
             state = store.conversation_of(db, contact["id"])
             outcome: Outcome = engine.step(state, context, _body(form), now)
@@ -131,9 +154,15 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
           actions=[e.name for e in outcome.effects], **({"body": _body(form)} if bodies else {}))
     if not outcome.replies:
         return []
-    reply = render_reply(outcome.replies, outcome.language, catalogs)
     if sender.channel == "sms":
-        reply = for_sms(reply, current_app.config["SMS_KEEP_ACCENTS"])
-    event("reply", contact=ref, channel=sender.channel, segments=cost(reply).segments,
-          **({"text": reply} if bodies else {}))
-    return [reply]
+        keep = current_app.config["SMS_KEEP_ACCENTS"]
+        # Each SMS stays within the budget: a long step goes out as two messages, not one
+        # message of five segments.
+        replies = pack([for_sms(render_reply([block], outcome.language, catalogs), keep)
+                        for block in outcome.replies], MAX_SMS_SEGMENTS)
+    else:
+        replies = [render_reply(outcome.replies, outcome.language, catalogs)]
+    event("reply", contact=ref, channel=sender.channel, messages=len(replies),
+          segments=sum(cost(r).segments for r in replies),
+          **({"text": replies} if bodies else {}))
+    return replies

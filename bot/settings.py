@@ -35,6 +35,13 @@ SETTINGS: tuple[Setting, ...] = (
             "A conversation left half-way this long expires; the next message starts fresh."),
     Setting("MAX_ATTEMPTS", 3, "Wrong answers to one question before the bot offers help."),
     Setting("MAX_BODY_CHARS", 1600, "Longer inbound texts are cut to this length before reading."),
+    Setting("RATE_LIMIT_MESSAGES", 30,
+            "Messages one phone (not a volunteer's) may send within the window before one "
+            "'slow down' answer."),
+    Setting("RATE_LIMIT_WINDOW_SECONDS", 60, "The window of the per-phone rate limit."),
+    Setting("LOOP_REPEATS", 5,
+            "The same text this many times within the loop window is an auto-responder: silence."),
+    Setting("LOOP_WINDOW_SECONDS", 600, "The window in which repeated texts are counted."),
     Setting("SMS_KEEP_ACCENTS", False,
             "Keep á í ó ú in SMS; they force UCS-2 and cost about twice as many segments."),
     Setting("FLOWS_DIR", None, "Folder of the conversation flows; defaults to flows/."),

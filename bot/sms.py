@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MAX_SMS_SEGMENTS = 3    # the most one SMS reply may cost
+
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
@@ -51,3 +53,34 @@ def cost(text: str) -> Cost:
 def for_sms(text: str, keep_accents: bool = False) -> str:
     """Write text for SMS: in GSM-7 where Spanish allows it, so one segment holds 153, not 67."""
     return text if keep_accents else text.translate(_TO_GSM)
+
+
+def pack(texts: list[str], max_segments: int) -> list[str]:
+    """Group consecutive texts into as few SMS as possible, none above max_segments."""
+    messages: list[str] = []
+    for text in texts:
+        for piece in _split(text, max_segments):
+            joined = f"{messages[-1]}\n\n{piece}" if messages else piece
+            if messages and cost(joined).segments <= max_segments:
+                messages[-1] = joined
+            else:
+                messages.append(piece)
+    return messages
+
+
+def _split(text: str, max_segments: int) -> list[str]:
+    """Cut one text that is too long at line ends (at characters, for a line too long)."""
+    if cost(text).segments <= max_segments:
+        return [text]
+    pieces: list[str] = []
+    for line in text.split("\n"):
+        while cost(line).segments > max_segments:   # a single enormous line
+            cut = len(line) // 2
+            pieces.extend(_split(line[:cut], max_segments))
+            line = line[cut:]
+        joined = f"{pieces[-1]}\n{line}" if pieces else line
+        if pieces and cost(joined).segments <= max_segments:
+            pieces[-1] = joined
+        else:
+            pieces.append(line)
+    return pieces

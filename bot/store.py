@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -24,6 +24,25 @@ def first_time_seen(db: Database, sid: str, now: datetime) -> bool:
     cursor = db.execute("INSERT OR IGNORE INTO inbound_messages (sid, received_at) VALUES (?, ?)",
                         [sid, _iso(now)])
     return cursor.rowcount == 1
+
+
+def note_inbound(db: Database, sid: str, contact_id: int, body_hash: str, now: datetime,
+                 window: int, loop_window: int) -> tuple[int, int]:
+    """Tie a message to its phone; return how many the phone sent within the rate window
+    and how many times this same text came within the loop window (both counting this one)."""
+    if sid:
+        db.execute("UPDATE inbound_messages SET contact_id = ?, body_hash = ? WHERE sid = ?",
+                   [contact_id, body_hash, sid])
+    else:
+        db.execute("INSERT INTO inbound_messages (sid, received_at, contact_id, body_hash) "
+                   "VALUES (?, ?, ?, ?)", [f"nosid:{now.timestamp()}:{contact_id}", _iso(now),
+                                           contact_id, body_hash])
+    recent = db.execute("SELECT count(*) FROM inbound_messages WHERE contact_id = ? AND "
+                        "received_at > ?", [contact_id, _iso(now - timedelta(seconds=window))])
+    same = db.execute("SELECT count(*) FROM inbound_messages WHERE contact_id = ? AND "
+                      "body_hash = ? AND received_at > ?",
+                      [contact_id, body_hash, _iso(now - timedelta(seconds=loop_window))])
+    return recent.fetchone()[0], same.fetchone()[0]
 
 
 def contact_for(db: Database, phone: str, channel: str, address: str,

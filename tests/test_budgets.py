@@ -8,7 +8,6 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cost import (
-    MAX_SMS_SEGMENTS,
     MIN_MEDIAN_READABILITY,
     MIN_READABILITY,
     median_readability,
@@ -20,6 +19,7 @@ from bot.flows import FLOWS_DIR, FlowError, check_command, cost_command
 from bot.i18n import Catalogs, load_catalogs
 from bot.places import DATA_DIR, DataError
 from bot.reference import load_reference
+from bot.sms import MAX_SMS_SEGMENTS
 
 CATALOGS = Catalogs(load_catalogs())
 
