@@ -33,9 +33,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Only a test may accept unsigned webhooks.
         app.config["VALIDATE_TWILIO_SIGNATURE"] = True
 
-    from . import admin, cli, db, engine, eventlog, health, i18n, scheduler, sender, webhook
+    from . import admin, cli, db, engine, eventlog, health, i18n, scheduler, sender, vault, webhook
 
     eventlog.init_app(app)
+    vault.init_app(app)
     i18n.init_app(app)
     engine.init_app(app)
     db.init_app(app)

@@ -82,7 +82,7 @@ def volunteers_add(phone: str, shelter_name: str) -> None:
     number = _phone(phone)
     with write(db):
         shelter = _shelter(db, shelter_name)
-        if db.execute("SELECT 1 FROM volunteers WHERE phone = ?", [number]).fetchone():
+        if shelters.is_volunteer(db, number):
             raise click.ClickException("that phone is already a volunteer")
         shelters.add_volunteer(db, number, shelter["id"], _now())
     click.echo(f"Volunteer added to {shelter['name']}. From that phone, write VOLUNTARIO.")

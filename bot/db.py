@@ -16,10 +16,13 @@ migrations = sqlite_utils.Migrations("mi_audiencia")
 
 @migrations()
 def m001_core(db: sqlite_utils.Database) -> None:
+    # Phones, addresses, names and A-numbers are written encrypted (bot/vault.py).
     db.execute("""
         CREATE TABLE contacts (
             id INTEGER PRIMARY KEY,
-            phone TEXT NOT NULL UNIQUE,
+            -- the phone is stored encrypted; it is found through a keyed hash of it
+            phone_hash TEXT NOT NULL UNIQUE,
+            phone TEXT NOT NULL,
             language TEXT NOT NULL DEFAULT 'es',
             opted_out INTEGER NOT NULL DEFAULT 0,
             opted_out_at TEXT,
@@ -120,7 +123,8 @@ def m003_shelters(db: sqlite_utils.Database) -> None:
     db.execute("""
         CREATE TABLE volunteers (
             id INTEGER PRIMARY KEY,
-            phone TEXT NOT NULL UNIQUE,
+            phone_hash TEXT NOT NULL UNIQUE,
+            phone TEXT NOT NULL,
             shelter_id INTEGER NOT NULL REFERENCES shelters(id),
             created_at TEXT NOT NULL
         )""")

@@ -8,6 +8,7 @@ from sqlite_utils import Database
 
 from .eventlog import event
 from .reminders import Planned, Schedule, plan
+from .vault import vault
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -114,11 +115,12 @@ def record_delivery(db: Database, reminder_id: int, status: str, now: dt.datetim
 
 def for_phone(db: Database, phone: str) -> list[dict]:
     """List a phone's reminders for an operator: kinds, times and states, no message text."""
-    return [dict(r) for r in db.query("""
+    return [{**dict(r), "person": vault().open(r["person"])} for r in db.query("""
         SELECT r.id, p.name AS person, r.kind, r.seq, r.due_at, r.status, r.attempts,
                r.channel, r.delivery_status, r.last_error, r.twilio_sid
         FROM reminders r JOIN hearings h ON h.id = r.hearing_id JOIN people p ON p.id = h.person_id
-        JOIN contacts c ON c.id = p.contact_id WHERE c.phone = ? ORDER BY r.due_at""", [phone])]
+        JOIN contacts c ON c.id = p.contact_id WHERE c.phone_hash = ? ORDER BY r.due_at""",
+        [vault().digest(phone)])]
 
 
 def beat(db: Database, name: str, now: dt.datetime) -> None:

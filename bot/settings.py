@@ -19,6 +19,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SQLITE_BUSY_TIMEOUT_MS", 5000, "How long a writer waits for the database lock."),
     Setting("SECRET_KEY", None,
             "Key for pseudonymous ids in logs; generated into instance/secret_key when unset."),
+    Setting("ENCRYPTION_KEYS", None,
+            "Fernet keys for phones, names and A-numbers, comma-separated, newest first; "
+            "generated into instance/encryption_key when unset. Never commit them."),
     Setting("TWILIO_ACCOUNT_SID", None, "Twilio account SID; without it messages go to the outbox."),
     Setting("TWILIO_AUTH_TOKEN", None, "Twilio auth token; also checks X-Twilio-Signature."),
     Setting("TWILIO_SMS_FROM", None, "Sender number for SMS, E.164."),

@@ -11,6 +11,7 @@ from . import audit, store
 from . import reminder_queue as queue
 from .context import Desk, Registration
 from .reminders import WELCOME, Planned, Schedule
+from .vault import vault
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -37,16 +38,23 @@ def list_shelters(db: Database) -> list[dict]:
         "FROM shelters s ORDER BY s.name")]
 
 
+def is_volunteer(db: Database, phone: str) -> bool:
+    return db.execute("SELECT 1 FROM volunteers WHERE phone_hash = ?",
+                      [vault().digest(phone)]).fetchone() is not None
+
+
 def add_volunteer(db: Database, phone: str, shelter_id: int, now: dt.datetime) -> int:
-    cursor = db.execute("INSERT INTO volunteers (phone, shelter_id, created_at) VALUES (?, ?, ?)",
-                        [phone, shelter_id, _iso(now)])
+    cursor = db.execute("INSERT INTO volunteers (phone_hash, phone, shelter_id, created_at) "
+                        "VALUES (?, ?, ?, ?)",
+                        [vault().digest(phone), vault().seal(phone), shelter_id, _iso(now)])
     audit.record(db, "operator", "volunteer_added", f"volunteer:{cursor.lastrowid}", now,
                  shelter=shelter_id)
     return cursor.lastrowid
 
 
 def remove_volunteer(db: Database, phone: str, now: dt.datetime) -> bool:
-    row = db.execute("SELECT id FROM volunteers WHERE phone = ?", [phone]).fetchone()
+    row = db.execute("SELECT id FROM volunteers WHERE phone_hash = ?",
+                     [vault().digest(phone)]).fetchone()
     if not row:
         return False
     db.execute("DELETE FROM volunteers WHERE id = ?", [row[0]])
@@ -56,7 +64,7 @@ def remove_volunteer(db: Database, phone: str, now: dt.datetime) -> bool:
 
 def list_volunteers(db: Database, shelter_id: int | None = None) -> list[dict]:
     where, args = ("WHERE v.shelter_id = ?", [shelter_id]) if shelter_id else ("", [])
-    return [dict(r) for r in db.query(
+    return [{**dict(r), "phone": vault().open(r["phone"])} for r in db.query(
         f"SELECT v.id, v.phone, s.name AS shelter, v.created_at FROM volunteers v "
         f"JOIN shelters s ON s.id = v.shelter_id {where} ORDER BY s.name, v.id", args)]
 
@@ -64,11 +72,12 @@ def list_volunteers(db: Database, shelter_id: int | None = None) -> list[dict]:
 def desk_of(db: Database, phone: str) -> Desk | None:
     """Return the volunteer desk of a phone, or None for anyone who is not a volunteer."""
     row = db.execute("SELECT v.id, v.shelter_id, s.name FROM volunteers v "
-                     "JOIN shelters s ON s.id = v.shelter_id WHERE v.phone = ?", [phone]).fetchone()
+                     "JOIN shelters s ON s.id = v.shelter_id WHERE v.phone_hash = ?",
+                     [vault().digest(phone)]).fetchone()
     if row is None:
         return None
     registrations = tuple(Registration(
-        r["hearing_id"], r["person_id"], r["name"], r["city"],
+        r["hearing_id"], r["person_id"], vault().open(r["name"]), r["city"],
         dt.datetime.fromisoformat(r["starts_at"]),
         dt.datetime.fromisoformat(r["report_at"]) if r["report_at"] else None)
         for r in db.query("""
@@ -90,23 +99,18 @@ def register(db: Database, desk_shelter: int, actor: str, data: dict, zone: str,
     """Register a person and hearing for a shelter, with consent, reminders and a welcome.
     Return the hearing id and whether it was new (the same person and hearing twice is one)."""
     phone, channel = data["phone"], data["channel"]
-    existing = db.execute("""
-        SELECT h.id FROM hearings h JOIN people p ON p.id = h.person_id
-        JOIN contacts c ON c.id = p.contact_id
-        WHERE c.phone = ? AND p.name = ? AND h.starts_at = ? AND p.shelter_id = ?""",
-        [phone, data["name"], data["starts_at"], desk_shelter]).fetchone()
-    if existing:
-        return existing[0], False
-    contact = db.execute("SELECT id FROM contacts WHERE phone = ?", [phone]).fetchone()
-    if contact is None:
-        contact_id = db.execute("INSERT INTO contacts (phone, created_at) VALUES (?, ?)",
-                                [phone, _iso(now)]).lastrowid
-    else:
-        contact_id = contact[0]
+    contact = store.find_contact(db, phone)
+    if contact:
+        # Names are encrypted, so the same person and hearing is found by reading them back.
+        for hearing_id, name in db.execute("""
+                SELECT h.id, p.name FROM hearings h JOIN people p ON p.id = h.person_id
+                WHERE p.contact_id = ? AND h.starts_at = ? AND p.shelter_id = ?""",
+                [contact["id"], data["starts_at"], desk_shelter]).fetchall():
+            if vault().open(name) == data["name"]:
+                return hearing_id, False
+    contact_id = contact["id"] if contact else store.create_contact(db, phone, now)
     address = f"whatsapp:{phone}" if channel == "whatsapp" else phone
-    db.execute("""INSERT INTO contact_addresses (contact_id, channel, address, last_seen_at)
-                  VALUES (?, ?, ?, ?) ON CONFLICT (contact_id, channel) DO NOTHING""",
-               [contact_id, channel, address, _iso(now)])
+    store.remember_address(db, contact_id, channel, address, now, replace=False)
     person_id = store.add_person(db, contact_id, data["name"], data.get("a_number"), now)
     db.execute("UPDATE people SET shelter_id = ? WHERE id = ?", [desk_shelter, person_id])
     hearing_id = store.save_hearing(db, contact_id, {**data, "person_id": person_id}, now)

@@ -9,6 +9,7 @@ from sqlite_utils import Database
 
 from .context import Context, Desk, Hearing, Person
 from .engine import Conversation
+from .vault import vault
 
 
 def _iso(moment: datetime) -> str:
@@ -45,30 +46,47 @@ def note_inbound(db: Database, sid: str, contact_id: int, body_hash: str, now: d
     return recent.fetchone()[0], same.fetchone()[0]
 
 
+def find_contact(db: Database, phone: str) -> dict | None:
+    """Return the contact of a phone (found by its keyed hash), its phone decrypted."""
+    row = next(db.query("SELECT * FROM contacts WHERE phone_hash = ?", [vault().digest(phone)]),
+               None)
+    return {**dict(row), "phone": phone} if row else None
+
+
+def create_contact(db: Database, phone: str, now: datetime) -> int:
+    return db.execute("INSERT INTO contacts (phone_hash, phone, created_at) VALUES (?, ?, ?)",
+                      [vault().digest(phone), vault().seal(phone), _iso(now)]).lastrowid
+
+
+def remember_address(db: Database, contact_id: int, channel: str, address: str, now: datetime,
+                     replace: bool = True) -> None:
+    """Keep the exact address to answer on, per channel (encrypted)."""
+    update = ("DO UPDATE SET address = excluded.address, last_seen_at = excluded.last_seen_at"
+              if replace else "DO NOTHING")
+    db.execute(f"""INSERT INTO contact_addresses (contact_id, channel, address, last_seen_at)
+                   VALUES (?, ?, ?, ?) ON CONFLICT (contact_id, channel) {update}""",
+               [contact_id, channel, vault().seal(address), _iso(now)])
+
+
 def contact_for(db: Database, phone: str, channel: str, address: str,
                 now: datetime) -> tuple[dict, bool]:
     """Return the contact of a phone, creating it, and remember the address to answer on."""
-    row = db.execute("SELECT * FROM contacts WHERE phone = ?", [phone]).fetchone()
-    is_new = row is None
-    if is_new:
-        db.execute("INSERT INTO contacts (phone, created_at) VALUES (?, ?)", [phone, _iso(now)])
-    db.execute("UPDATE contacts SET last_inbound_at = ? WHERE phone = ?", [_iso(now), phone])
-    contact = dict(next(db.query("SELECT * FROM contacts WHERE phone = ?", [phone])))
-    db.execute("""INSERT INTO contact_addresses (contact_id, channel, address, last_seen_at)
-                  VALUES (?, ?, ?, ?)
-                  ON CONFLICT (contact_id, channel)
-                  DO UPDATE SET address = excluded.address, last_seen_at = excluded.last_seen_at""",
-               [contact["id"], channel, address, _iso(now)])
-    return contact, is_new
+    contact = find_contact(db, phone)
+    is_new = contact is None
+    contact_id = create_contact(db, phone, now) if is_new else contact["id"]
+    db.execute("UPDATE contacts SET last_inbound_at = ? WHERE id = ?", [_iso(now), contact_id])
+    remember_address(db, contact_id, channel, address, now)
+    return contact_by_id(db, contact_id), is_new
 
 
 def contact_by_id(db: Database, contact_id: int) -> dict:
-    return dict(next(db.query("SELECT * FROM contacts WHERE id = ?", [contact_id])))
+    row = dict(next(db.query("SELECT * FROM contacts WHERE id = ?", [contact_id])))
+    return {**row, "phone": vault().open(row["phone"])}
 
 
 def addresses_of(db: Database, contact_id: int) -> dict[str, dict]:
     """Return the address and last use of each channel the phone wrote from."""
-    return {r["channel"]: dict(r) for r in db.query(
+    return {r["channel"]: {**dict(r), "address": vault().open(r["address"])} for r in db.query(
         "SELECT channel, address, last_seen_at FROM contact_addresses WHERE contact_id = ?",
         [contact_id])}
 
@@ -76,7 +94,8 @@ def addresses_of(db: Database, contact_id: int) -> dict[str, dict]:
 def context_of(db: Database, contact: dict, channel: str, is_new: bool,
                volunteer: Desk | None = None) -> Context:
     """Read everything the engine may know about this phone's people and hearings."""
-    people = tuple(Person(r["id"], r["name"], r["a_number"], r["shelter"]) for r in db.query(
+    people = tuple(Person(r["id"], vault().open(r["name"]), vault().open(r["a_number"]),
+                          r["shelter"]) for r in db.query(
         "SELECT p.id, p.name, p.a_number, s.name AS shelter FROM people p "
         "LEFT JOIN shelters s ON s.id = p.shelter_id WHERE p.contact_id = ? ORDER BY p.id",
         [contact["id"]]))
@@ -122,7 +141,8 @@ def _own_hearing(db: Database, contact_id: int, hearing_id) -> dict | None:
 def add_person(db: Database, contact_id: int, name: str, a_number: str | None,
                now: datetime) -> int:
     cursor = db.execute("INSERT INTO people (contact_id, name, a_number, created_at) "
-                        "VALUES (?, ?, ?, ?)", [contact_id, name, a_number, _iso(now)])
+                        "VALUES (?, ?, ?, ?)",
+                        [contact_id, vault().seal(name), vault().seal(a_number), _iso(now)])
     return cursor.lastrowid
 
 
@@ -134,7 +154,8 @@ def save_hearing(db: Database, contact_id: int, data: dict, now: datetime) -> in
     if person_id is None:
         person_id = add_person(db, contact_id, data["name"], data.get("a_number"), now)
     elif data.get("a_number"):
-        db.execute("UPDATE people SET a_number = ? WHERE id = ?", [data["a_number"], person_id])
+        db.execute("UPDATE people SET a_number = ? WHERE id = ?",
+                   [vault().seal(data["a_number"]), person_id])
     values = [data["city"], data["starts_at"], data.get("report_at"), _iso(now)]
     if replaced:
         db.execute("UPDATE hearings SET city = ?, starts_at = ?, report_at = ?, updated_at = ? "

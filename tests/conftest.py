@@ -107,3 +107,8 @@ def no_numbers_in_logs(request):
     logger.removeHandler(handler)
     if "allows_bodies_in_logs" not in request.keywords:
         assert leaks(handler.lines) == []
+
+
+def opened(app, value):
+    """Decrypt a value read raw from the database (phones, names, A-numbers are encrypted)."""
+    return app.extensions["vault"].open(value)

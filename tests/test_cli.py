@@ -6,6 +6,8 @@ import json
 import os
 import sqlite3
 
+from conftest import opened
+
 from bot import settings
 from bot.db import connect, migrations
 from bot.sender import Outgoing
@@ -24,8 +26,8 @@ def test_chat_as_whatsapp_from_another_number(app, runner):
     result = runner.invoke(args=["chat", "--whatsapp", "--from", "+5216641111111"], input="hola\n")
     assert "Mi Audiencia" in result.output
     with sqlite3.connect(app.config["DATABASE"]) as conn:
-        assert conn.execute("SELECT channel, address FROM contact_addresses").fetchall() == [
-            ("whatsapp", "whatsapp:+5216641111111")]
+        rows = conn.execute("SELECT channel, address FROM contact_addresses").fetchall()
+    assert [(c, opened(app, a)) for c, a in rows] == [("whatsapp", "whatsapp:+5216641111111")]
 
 
 def test_init_db_is_idempotent_and_the_database_uses_wal(app, runner):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import Phone
+from conftest import Phone, opened
 
 
 def hearings(app) -> list[tuple]:
     with sqlite3.connect(app.config["DATABASE"]) as conn:
-        return conn.execute("SELECT p.name, p.a_number, h.city, h.starts_at, h.report_at "
+        rows = conn.execute("SELECT p.name, p.a_number, h.city, h.starts_at, h.report_at "
                             "FROM hearings h JOIN people p ON p.id = h.person_id").fetchall()
+    return [(opened(app, name), opened(app, a_number), *rest) for name, a_number, *rest in rows]
 
 
 def test_first_message_says_who_writes_that_it_is_free_not_a_lawyer_and_how_to_stop(phone):

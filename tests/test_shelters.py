@@ -8,7 +8,7 @@ import os
 import sqlite3
 
 import pytest
-from conftest import NOW, Phone
+from conftest import NOW, Phone, opened
 
 from bot.dispatch import Dispatcher
 
@@ -84,10 +84,11 @@ def test_a_volunteer_registers_a_person_with_their_consent(shelters):
     assert "ya quedó registrada" in volunteer.send("1")
     person = sql(app, "SELECT p.name, p.a_number, s.name FROM people p "
                       "JOIN shelters s ON s.id = p.shelter_id")
-    assert person == [("M. R.", "123456789", "Casa del Migrante")]
+    assert [(opened(app, n), opened(app, a), s) for n, a, s in person] == [
+        ("M. R.", "123456789", "Casa del Migrante")]
     consent = sql(app, "SELECT c.phone, k.method, k.volunteer_id IS NOT NULL FROM consents k "
                        "JOIN contacts c ON c.id = k.contact_id WHERE k.method = 'volunteer'")
-    assert consent == [("+526641234567", "volunteer", 1)]
+    assert [(opened(app, p), m, v) for p, m, v in consent] == [("+526641234567", "volunteer", 1)]
     assert ("welcome", "pending") in sql(app, "SELECT kind, status FROM reminders")
     actions = [r[0] for r in sql(app, "SELECT action FROM audit")]
     assert "person_registered" in actions

@@ -7,7 +7,7 @@ import threading
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import TOKEN, sign
+from conftest import TOKEN, opened, sign
 
 from bot import create_app
 
@@ -96,9 +96,11 @@ def test_whatsapp_521_and_sms_52_are_one_person_answered_on_each_channel(app, cl
     reply = texts(post(client, form("hola", sid="SM2", sender="+526641234567")))
     assert "gratis" not in reply[0]   # not introduced twice: the same person
     with sqlite3.connect(app.config["DATABASE"]) as conn:
-        assert conn.execute("SELECT phone FROM contacts").fetchall() == [("+526641234567",)]
-        assert sorted(conn.execute("SELECT channel, address FROM contact_addresses")) == [
-            ("sms", "+526641234567"), ("whatsapp", "whatsapp:+5216641234567")]
+        phones = conn.execute("SELECT phone FROM contacts").fetchall()
+        addresses = conn.execute("SELECT channel, address FROM contact_addresses").fetchall()
+    assert [opened(app, p) for (p,) in phones] == ["+526641234567"]
+    assert sorted((c, opened(app, a)) for c, a in addresses) == [
+        ("sms", "+526641234567"), ("whatsapp", "whatsapp:+5216641234567")]
 
 
 @pytest.mark.parametrize("sender", ["+16195551234", "whatsapp:+50212345678", "+50431234567",
