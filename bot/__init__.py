@@ -33,7 +33,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Only a test may accept unsigned webhooks.
         app.config["VALIDATE_TWILIO_SIGNATURE"] = True
 
-    from . import admin, cli, db, engine, eventlog, health, i18n, scheduler, sender, vault, webhook
+    from . import (
+        admin,
+        cli,
+        db,
+        engine,
+        eventlog,
+        health,
+        i18n,
+        safekeeping,
+        scheduler,
+        sender,
+        vault,
+        webhook,
+    )
 
     eventlog.init_app(app)
     vault.init_app(app)
@@ -46,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     scheduler.init_app(app)
     admin.init_app(app)
     health.init_app(app)
+    safekeeping.init_app(app)
     return app
 
 

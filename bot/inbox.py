@@ -12,7 +12,7 @@ from flask import current_app
 from . import audit, shelters, store
 from . import reminder_queue as queue
 from .context import Desk
-from .db import get_db, write
+from .db import flush_wal, get_db, write
 from .engine import ERROR, SLOW_DOWN, Effect, Engine, Outcome
 from .eventlog import contact_ref, event, pseudonym
 from .i18n import DEFAULT_LANGUAGE
@@ -140,8 +140,11 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
             for effect in outcome.effects:
                 _apply(db, contact["id"], effect, engine, now, desk)
                 event("action", contact=ref, action=effect.name)
-            if not any(e.name == "delete_contact" for e in outcome.effects):
+            deleted = any(e.name == "delete_contact" for e in outcome.effects)
+            if not deleted:
                 store.save_conversation(db, contact["id"], outcome.state, now)
+        if deleted:
+            flush_wal(db)
     except Exception as exc:
         # Type and place only: an exception's message may quote what the person wrote.
         frame = traceback.extract_tb(exc.__traceback__)[-1]

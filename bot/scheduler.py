@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import audit
+from . import audit, safekeeping
 from . import reminder_queue as queue
 from .db import get_db, write
 from .dispatch import Dispatcher
@@ -29,7 +29,7 @@ def dispatch_once(app: Flask, now: dt.datetime | None = None):
 
 
 def housekeeping(app: Flask, now: dt.datetime | None = None) -> None:
-    """Daily: forget old MessageSids; skip reminders of hearings long past."""
+    """Daily: forget old MessageSids, purge people past retention, take a backup."""
     now = now or _now()
     with app.app_context():
         db = get_db()
@@ -38,6 +38,7 @@ def housekeeping(app: Flask, now: dt.datetime | None = None) -> None:
             forgotten = db.execute("DELETE FROM inbound_messages WHERE received_at < ?",
                                    [cutoff.isoformat()]).rowcount
             queue.beat(db, "housekeeping", now)
+        safekeeping.daily(app, now)
         event("housekeeping", forgotten_sids=forgotten)
 
 

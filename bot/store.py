@@ -114,7 +114,9 @@ def conversation_of(db: Database, contact_id: int) -> Conversation:
                      "WHERE contact_id = ?", [contact_id]).fetchone()
     if row is None:
         return Conversation()
-    return Conversation(row[0], json.loads(row[1]), row[2], _moment(row[3]))
+    # Variables hold what the person is typing (names, A-numbers, phones): sealed too.
+    return Conversation(row[0], json.loads(vault().open(row[1]) if row[1] != "{}" else "{}"),
+                        row[2], _moment(row[3]))
 
 
 def save_conversation(db: Database, contact_id: int, state: Conversation, now: datetime) -> None:
@@ -123,7 +125,8 @@ def save_conversation(db: Database, contact_id: int, state: Conversation, now: d
                   ON CONFLICT (contact_id) DO UPDATE SET node = excluded.node,
                   vars = excluded.vars, attempts = excluded.attempts,
                   updated_at = excluded.updated_at""",
-               [contact_id, state.node, json.dumps(state.vars), state.attempts, _iso(now)])
+               [contact_id, state.node, vault().seal(json.dumps(state.vars)) if state.vars
+                else "{}", state.attempts, _iso(now)])
 
 
 def _own_person(db: Database, contact_id: int, person_id) -> int | None:
@@ -206,5 +209,7 @@ def hearing_row(db: Database, hearing_id: int) -> dict:
 
 
 def delete_contact(db: Database, contact_id: int) -> None:
-    """Delete a phone and everything about it; foreign keys cascade to people and hearings."""
+    """Delete a phone and everything about it; foreign keys cascade to people and hearings.
+    With secure_delete on, the freed pages are overwritten, not left to be read back."""
     db.execute("DELETE FROM contacts WHERE id = ?", [contact_id])
+    db.execute("DELETE FROM inbound_messages WHERE contact_id = ?", [contact_id])

@@ -29,6 +29,7 @@ def app(tmp_path):
         "OUTBOX_PATH": str(tmp_path / "outbox.jsonl"),
         "SECRET_KEY": "test-secret",
         "TWILIO_AUTH_TOKEN": TOKEN,
+        "BACKUP_DIR": str(tmp_path / "backups"),
     })
     yield app
 

@@ -1,0 +1,125 @@
+"""Theft, time and accidents: nothing in clear on disk, retention, backups, key rotation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import os
+import shutil
+import sqlite3
+
+from conftest import NOW, Phone, opened
+from cryptography.fernet import Fernet
+
+from bot import create_app
+from bot.safekeeping import backup, purge_inactive
+
+SECRETS = ["+526641234567", "6641234567", "Rosalinda", "123456789", "123-456-789",
+           "+526647654321", "6647654321"]
+
+
+def raw(app) -> bytes:
+    """The database file and its WAL, as a thief would copy them."""
+    data = b""
+    for suffix in ("", "-wal"):
+        path = app.config["DATABASE"] + suffix
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                data += f.read()
+    return data
+
+
+def converse(app):
+    phone = Phone(app, "whatsapp:+5216641234567")
+    phone.talk("hola", "1", "Rosalinda", "tijuana", "15/3/2027", "8:30", "4:30",
+               "A 123-456-789")                      # stop at the read-back: the draft is live
+    return phone
+
+
+def test_no_phone_name_or_a_number_in_clear_in_the_file_or_its_wal(app):
+    phone = converse(app)
+    for secret in SECRETS[:5]:
+        assert secret.encode() not in raw(app), secret
+    phone.send("1")
+    app.test_cli_runner().invoke(args=["shelters", "add", "Casa"])
+    app.test_cli_runner().invoke(args=["volunteers", "add", "664 765 4321", "--shelter", "Casa"])
+    for secret in SECRETS:
+        assert secret.encode() not in raw(app), secret
+
+
+def test_borrar_leaves_not_even_the_ciphertext_behind(app):
+    phone = converse(app)
+    phone.send("1")
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        sealed = [v for row in conn.execute("SELECT name, a_number FROM people") for v in row]
+        sealed += [v for (v,) in conn.execute("SELECT phone FROM contacts")]
+    assert {opened(app, v) for v in sealed} == {"Rosalinda", "123456789", "+526641234567"}
+    phone.talk("BORRAR", "1")
+    data = raw(app)
+    for token in sealed:
+        assert token.encode() not in data
+    for secret in SECRETS[:5]:
+        assert secret.encode() not in data
+
+
+def test_retention_purges_the_inactive_with_no_hearing_ahead(app):
+    Phone(app, "whatsapp:+5216640000001").send("hola")                 # inactive, no hearing
+    converse(app).send("1")                                             # hearing in March
+    later = NOW + dt.timedelta(days=91)
+    with app.app_context():
+        from bot.db import get_db, write
+        db = get_db()
+        with write(db):
+            assert purge_inactive(db, later, 90) == 1
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT count(*) FROM contacts").fetchone() == (1,)
+    after_hearing = dt.datetime(2027, 6, 20, tzinfo=dt.UTC)            # 90 days after it
+    with app.app_context():
+        db = get_db()
+        with write(db):
+            assert purge_inactive(db, after_hearing, 90) == 1
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        for table in ("contacts", "people", "hearings", "reminders", "conversations"):
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
+
+
+def test_backups_are_consistent_rotated_and_restore(app, tmp_path):
+    converse(app).send("1")
+    directory = tmp_path / "backups"
+    with app.app_context():
+        from bot.db import get_db
+        paths = [backup(get_db(), str(directory), NOW + dt.timedelta(days=d), keep=3)
+                 for d in range(5)]
+    kept = sorted(glob.glob(str(directory / "*.sqlite3")))
+    assert kept == paths[-3:]
+    assert oct(os.stat(kept[-1]).st_mode & 0o777) == "0o600"
+    # Restore, as docs/DEPLOY.md says: copy the snapshot to DATABASE, same keys.
+    restored = tmp_path / "restored.sqlite3"
+    shutil.copyfile(kept[-1], restored)
+    again = create_app({"TESTING": True, "DATABASE": str(restored),
+                        "SECRET_KEY": app.config["SECRET_KEY"]})   # same instance key file
+    reply = Phone(again, "whatsapp:+5216641234567").send("mi audiencia")
+    assert "1. Rosalinda: lunes 15 de marzo de 2027, 8:30 a. m., hora de San Diego" in reply
+
+
+def test_the_backup_command(app):
+    result = app.test_cli_runner().invoke(args=["backup"])
+    assert "Backup written:" in result.output
+    assert len(glob.glob(os.path.join(app.config["BACKUP_DIR"], "*.sqlite3"))) == 1
+
+
+def test_key_rotation_re_encrypts_everything_and_the_old_key_can_go(tmp_path):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    config = {"TESTING": True, "DATABASE": str(tmp_path / "db.sqlite3"), "SECRET_KEY": "k",
+              "BACKUP_DIR": str(tmp_path / "b")}
+    first = create_app({**config, "ENCRYPTION_KEYS": old})
+    converse(first).send("1")
+    both = create_app({**config, "ENCRYPTION_KEYS": f"{new},{old}"})
+    result = both.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert "Re-encrypted" in result.output
+    only_new = create_app({**config, "ENCRYPTION_KEYS": new})
+    reply = Phone(only_new, "whatsapp:+5216641234567").send("mi audiencia")
+    assert "Rosalinda" in reply
+    # With only the retired key nothing can be read: proof that everything moved.
+    stale = Phone(create_app({**config, "ENCRYPTION_KEYS": old}), "whatsapp:+5216641234567")
+    assert "tuvimos un problema" in stale.send("mi audiencia")
