@@ -25,8 +25,11 @@ class Cost:
     segments: int
 
 
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
+
+
 def is_gsm7(text: str) -> bool:
-    return all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text)
+    return set(text) <= GSM7_ALL
 
 
 def _segments(costs: list[int], single: int, multi: int) -> int:
@@ -44,10 +47,16 @@ def _segments(costs: list[int], single: int, multi: int) -> int:
 def cost(text: str) -> Cost:
     """Count the segments Twilio will bill for one SMS body."""
     if is_gsm7(text):
+        if not GSM7_EXTENSION.intersection(text):   # the usual case, without a char loop
+            n = len(text)
+            return Cost("GSM-7", n, 0 if n == 0 else 1 if n <= 160 else -(-n // 153))
         costs = [2 if c in GSM7_EXTENSION else 1 for c in text]
         return Cost("GSM-7", sum(costs), _segments(costs, 160, 153))
+    units = len(text.encode("utf-16-le")) // 2
+    if units == len(text):   # no surrogate pairs: every character is one unit
+        return Cost("UCS-2", units, 1 if units <= 70 else -(-units // 67))
     costs = [len(c.encode("utf-16-le")) // 2 for c in text]
-    return Cost("UCS-2", sum(costs), _segments(costs, 70, 67))
+    return Cost("UCS-2", units, _segments(costs, 70, 67))
 
 
 def for_sms(text: str, keep_accents: bool = False) -> str:

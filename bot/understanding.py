@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import unicodedata
@@ -67,6 +68,15 @@ class Vocabulary:
                          for name, forms in commands.items()}
         self.intents = [Intent(i.name, i.flow, tuple(tuple(self.tokens(" ".join(p)))
                                                      for p in i.phrases)) for i in intents]
+        # Every phrase word of five letters or more, indexed by its one-letter deletions, so a
+        # typo is found with a few dictionary lookups instead of comparing with every word.
+        self._typos: dict[str, set[str]] = {}
+        lexicon = {w for i in self.intents for p in i.phrases for w in p} | {
+            w for p in self.emergency for w in p}
+        for word in lexicon:
+            if len(word) >= 5:
+                for variant in _deletions(word) | {word}:
+                    self._typos.setdefault(variant, set()).add(word)
 
     @classmethod
     def load(cls, path: str = WORDS_PATH) -> Vocabulary:
@@ -78,11 +88,16 @@ class Vocabulary:
 
     def tokens(self, text: str) -> list[str]:
         """Return the words of text with known misspellings corrected."""
-        return [self.spellings.get(w, w) for w in words(text)]
+        return list(self._tokens(text))
+
+    @functools.lru_cache(maxsize=4096)   # noqa: B019 (one vocabulary lives as long as the app)
+    def _tokens(self, text: str) -> tuple[str, ...]:
+        # Each message is read for commands, danger words and intents: split it once.
+        return tuple(self.spellings.get(w, w) for w in words(text))
 
     def command(self, text: str) -> str | None:
         """Return the command that the whole message is, if it is one."""
-        tokens = self.tokens(text)
+        tokens = self._tokens(text)
         for name, forms in self.commands.items():
             for form in forms:
                 if len(form) == len(tokens) and all(map(close, form, tokens)):
@@ -91,14 +106,27 @@ class Vocabulary:
 
     def intent(self, text: str) -> Intent | None:
         """Return the first intent one of whose phrases has all its words in the message."""
-        tokens = self.tokens(text)
-        return next((i for i in self.intents if any(_has(p, tokens) for p in i.phrases)), None)
+        found = self._words_in(text)
+        return next((i for i in self.intents if any(found.issuperset(p) for p in i.phrases)),
+                    None)
 
     def is_emergency(self, text: str) -> bool:
         """Tell whether the message speaks of danger, wherever the person is in a flow."""
-        tokens = self.tokens(text)
-        return any(_has(phrase, tokens) for phrase in self.emergency)
+        found = self._words_in(text)
+        return any(found.issuperset(phrase) for phrase in self.emergency)
+
+    @functools.lru_cache(maxsize=4096)   # noqa: B019
+    def _words_in(self, text: str) -> frozenset[str]:
+        """The message's words, plus the phrase words they are one typo away from."""
+        tokens = self._tokens(text)
+        found = set(tokens)
+        for token in tokens:
+            if len(token) >= 5:
+                candidates = set().union(*(self._typos.get(v, ()) for v in
+                                           _deletions(token) | {token}))
+                found.update(w for w in candidates if close(w, token))
+        return frozenset(found)
 
 
-def _has(phrase: tuple[str, ...], tokens: list[str]) -> bool:
-    return all(any(close(w, t) for t in tokens) for w in phrase)
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
