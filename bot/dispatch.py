@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -51,14 +53,19 @@ class RateLimit:
 
     def __init__(self, per_second: float, monotonic=time.monotonic, sleep=time.sleep):
         self.gap = 1.0 / per_second if per_second > 0 else 0.0
-        self.monotonic, self.sleep, self.last = monotonic, sleep, None
+        self.monotonic, self.sleep, self.next = monotonic, sleep, None
+        self.lock = threading.Lock()
 
     def wait(self) -> None:
-        if self.last is not None:
-            remaining = self.gap - (self.monotonic() - self.last)
-            if remaining > 0:
-                self.sleep(remaining)
-        self.last = self.monotonic()
+        """Block until this send's turn: turns are handed out one gap apart, across threads."""
+        if not self.gap:
+            return
+        with self.lock:
+            now = self.monotonic()
+            turn = now if self.next is None or self.next < now else self.next
+            self.next = turn + self.gap
+        if turn > now:
+            self.sleep(turn - now)
 
 
 @dataclass
@@ -74,6 +81,7 @@ class Dispatcher:
     """One scheduler's sending: the only code, with the status webhook, that changes a sent row."""
 
     def __init__(self, app, sleep=time.sleep, monotonic=time.monotonic):
+        self.app = app
         self.config = app.config
         self.engine: Engine = app.extensions["engine"]
         self.catalogs = app.extensions["catalogs"]
@@ -94,21 +102,38 @@ class Dispatcher:
         for row in rows:
             if row["kind"] != WELCOME:
                 latest[row["hearing_id"]] = max(latest.get(row["hearing_id"], ""), row["due_at"])
-        for row in rows:
-            try:
-                if row["kind"] not in (DAY_AFTER, WELCOME) and row["due_at"] < latest[row["hearing_id"]]:
-                    with write(db):
-                        queue.finish(db, row["id"], "skipped", "superseded", now)
+        superseded = [r for r in rows if r["kind"] not in (DAY_AFTER, WELCOME)
+                      and r["due_at"] < latest[r["hearing_id"]]]
+        if superseded:
+            with write(db):
+                for row in superseded:
+                    queue.finish(db, row["id"], "skipped", "superseded", now)
                     report.count("skipped")
-                    continue
-                report.count(self.deliver(db, row, now))
-            except Exception as exc:   # one bad row must not stop the others
-                event("reminder_error", logging.ERROR, reminder=row["id"],
-                      error=type(exc).__name__)
-                report.count("error")   # its claim lapses and the next pass takes it again
+        todo = [r for r in rows if r not in superseded]
+        threads = max(1, min(self.config["SEND_THREADS"], len(todo)))
+        if threads == 1:
+            outcomes = [self.deliver_one(row, now) for row in todo]
+        else:
+            # Sending waits on the network: a few threads overlap those waits. Each has its
+            # own connection; the rate limit is shared.
+            with ThreadPoolExecutor(threads) as pool:
+                outcomes = list(pool.map(lambda row: self.in_context(row, now), todo))
+        for outcome in outcomes:
+            report.count(outcome)
         if rows:
             event("dispatch", claimed=len(rows), **report.outcomes)
         return report
+
+    def in_context(self, row: dict, now: dt.datetime) -> str:
+        with self.app.app_context():
+            return self.deliver_one(row, now)
+
+    def deliver_one(self, row: dict, now: dt.datetime) -> str:
+        try:
+            return self.deliver(get_db(), row, now)
+        except Exception as exc:   # one bad row must not stop the others
+            event("reminder_error", logging.ERROR, reminder=row["id"], error=type(exc).__name__)
+            return "error"   # its claim lapses and the next pass takes it again
 
     def deliver(self, db, row: dict, now: dt.datetime) -> str:
         contact = store.contact_by_id(db, row["contact_id"])
