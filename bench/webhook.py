@@ -47,6 +47,22 @@ def serve(app_spec: str, port: int, workers: int, env: dict) -> subprocess.Popen
     raise RuntimeError("server did not start")
 
 
+def worker_peak_rss_mb(master: int) -> float:
+    """The largest peak resident size among the gunicorn master's worker processes."""
+    peaks = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if int(status.get("PPid", "0").strip()) == master and "VmHWM" in status:
+            peaks.append(int(status["VmHWM"].split()[0]) / 1024)
+    return round(max(peaks), 1) if peaks else 0.0
+
+
 def signed_request(port: int):
     validator = RequestValidator(TOKEN)
     url = f"http://127.0.0.1:{port}/twilio/messages"
@@ -82,6 +98,7 @@ def main() -> None:
             make = signed_request(port)
             run(port, make, args.connections, 2)   # warm up
             results[name] = run(port, make, args.connections, args.seconds)
+            results[name]["worker_peak_rss_mb"] = worker_peak_rss_mb(server.pid)
         finally:
             server.terminate()
             server.wait(timeout=10)
