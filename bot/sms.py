@@ -66,30 +66,31 @@ def for_sms(text: str, keep_accents: bool = False) -> str:
 
 def pack(texts: list[str], max_segments: int) -> list[str]:
     """Group consecutive texts into as few SMS as possible, none above max_segments."""
-    messages: list[str] = []
-    for text in texts:
-        for piece in _split(text, max_segments):
-            joined = f"{messages[-1]}\n\n{piece}" if messages else piece
-            if messages and cost(joined).segments <= max_segments:
-                messages[-1] = joined
-            else:
-                messages.append(piece)
-    return messages
+    return _fill([piece for text in texts for piece in _split(text, max_segments)], "\n\n",
+                 max_segments)
 
 
 def _split(text: str, max_segments: int) -> list[str]:
-    """Cut one text that is too long at line ends (at characters, for a line too long)."""
+    """Cut one text that is too long at line ends (in halves, for a line too long)."""
     if cost(text).segments <= max_segments:
         return [text]
-    pieces: list[str] = []
+    lines: list[str] = []
     for line in text.split("\n"):
-        while cost(line).segments > max_segments:   # a single enormous line
+        if cost(line).segments > max_segments:   # a single enormous line
             cut = len(line) // 2
-            pieces.extend(_split(line[:cut], max_segments))
-            line = line[cut:]
-        joined = f"{pieces[-1]}\n{line}" if pieces else line
-        if pieces and cost(joined).segments <= max_segments:
-            pieces[-1] = joined
+            lines += _split(line[:cut], max_segments) + _split(line[cut:], max_segments)
         else:
-            pieces.append(line)
-    return pieces
+            lines.append(line)
+    return _fill(lines, "\n", max_segments)
+
+
+def _fill(pieces: list[str], separator: str, max_segments: int) -> list[str]:
+    """Join pieces in order, starting a new message whenever the next would not fit."""
+    messages: list[str] = []
+    for piece in pieces:
+        joined = f"{messages[-1]}{separator}{piece}" if messages else piece
+        if messages and cost(joined).segments <= max_segments:
+            messages[-1] = joined
+        else:
+            messages.append(piece)
+    return messages

@@ -67,7 +67,8 @@ class FakeTwilio:
             with self.lock:
                 self.violations.append(f"{handler.path}: {exc}")
         with self.lock:
-            self.requests.append({"path": handler.path, "form": form})
+            self.requests.append({"path": handler.path, "form": form,
+                                  "auth": handler.headers.get("Authorization", "")})
             answer = self.script.pop(0) if self.script else None
         if answer and answer[0] == "hang":
             time.sleep(answer[1])
