@@ -63,7 +63,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEND_MAX_ATTEMPTS", 5, "Sends of one reminder before it is marked failed."),
     Setting("SEND_RETRY_BASE_SECONDS", 60, "First retry delay; doubles each attempt, at most 1 h."),
     Setting("SEND_RATE_PER_SECOND", 10, "Cap on messages sent per second by one scheduler."),
-    Setting("SEND_THREADS", 4, "Sends in flight at once during a dispatch pass."),
+    Setting("SEND_THREADS", 1,
+            "Sends in flight at once in a dispatch pass. More overlap network waits, but a crash "
+            "can then double up to this many reminders instead of one."),
     Setting("TWILIO_TIMEOUT_SECONDS", 10, "Timeout of one request to Twilio."),
     Setting("WHATSAPP_WINDOW_HOURS", 24,
             "Free text on WhatsApp only this long after the person's last message."),
