@@ -145,12 +145,17 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
                 store.save_conversation(db, contact["id"], outcome.state, now)
         if deleted:
             flush_wal(db)
+        return _replies(outcome, form, sender, ref, is_new, catalogs)
     except Exception as exc:
         # Type and place only: an exception's message may quote what the person wrote.
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         event("error", logging.ERROR, contact=ref, where="inbound", error=type(exc).__name__,
               at=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}")
-        return ["\n".join(catalogs.gettext(DEFAULT_LANGUAGE, m) for m in engine.flows[ERROR].say)]
+        return [_say(engine, catalogs, ERROR, DEFAULT_LANGUAGE)]
+
+
+def _replies(outcome: Outcome, form, sender, ref: str, is_new: bool, catalogs) -> list[str]:
+    """Log the message and write the step's replies: one text, or several SMS within budget."""
     bodies = current_app.config["LOG_MESSAGE_BODIES"]   # off unless debugging
     event("message_in", contact=ref, channel=sender.channel, new=is_new,
           media=(form.get("NumMedia") or "0").strip() != "0", node=outcome.state.node,

@@ -38,12 +38,13 @@ def note_inbound(db: Database, sid: str, contact_id: int, body_hash: str, now: d
         db.execute("INSERT INTO inbound_messages (sid, received_at, contact_id, body_hash) "
                    "VALUES (?, ?, ?, ?)", [f"nosid:{now.timestamp()}:{contact_id}", _iso(now),
                                            contact_id, body_hash])
-    recent = db.execute("SELECT count(*) FROM inbound_messages WHERE contact_id = ? AND "
-                        "received_at > ?", [contact_id, _iso(now - timedelta(seconds=window))])
-    same = db.execute("SELECT count(*) FROM inbound_messages WHERE contact_id = ? AND "
-                      "body_hash = ? AND received_at > ?",
-                      [contact_id, body_hash, _iso(now - timedelta(seconds=loop_window))])
-    return recent.fetchone()[0], same.fetchone()[0]
+    since = _iso(now - timedelta(seconds=window))
+    recent, same = db.execute(
+        "SELECT total(received_at > ?), total(body_hash = ? AND received_at > ?) "
+        "FROM inbound_messages WHERE contact_id = ? AND received_at > ?",
+        [since, body_hash, _iso(now - timedelta(seconds=loop_window)), contact_id,
+         _iso(now - timedelta(seconds=max(window, loop_window)))]).fetchone()
+    return int(recent), int(same)
 
 
 def find_contact(db: Database, phone: str) -> dict | None:
@@ -73,10 +74,11 @@ def contact_for(db: Database, phone: str, channel: str, address: str,
     """Return the contact of a phone, creating it, and remember the address to answer on."""
     contact = find_contact(db, phone)
     is_new = contact is None
-    contact_id = create_contact(db, phone, now) if is_new else contact["id"]
-    db.execute("UPDATE contacts SET last_inbound_at = ? WHERE id = ?", [_iso(now), contact_id])
-    remember_address(db, contact_id, channel, address, now)
-    return contact_by_id(db, contact_id), is_new
+    if is_new:
+        contact = {**contact_by_id(db, create_contact(db, phone, now)), "phone": phone}
+    db.execute("UPDATE contacts SET last_inbound_at = ? WHERE id = ?", [_iso(now), contact["id"]])
+    remember_address(db, contact["id"], channel, address, now)
+    return {**contact, "last_inbound_at": _iso(now)}, is_new
 
 
 def contact_by_id(db: Database, contact_id: int) -> dict:

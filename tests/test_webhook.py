@@ -180,3 +180,13 @@ def test_two_messages_from_one_person_at_once_are_processed_one_after_the_other(
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         assert conn.execute("SELECT node, attempts FROM conversations").fetchall() == [
             ("register.ask_name", 1)]
+
+
+@pytest.mark.parametrize("form", [{}, {"MessageSid": "SMx", "MessageStatus": "undelivered",
+                                       "ErrorCode": "abc"},
+                                  {"MessageSid": "", "MessageStatus": "\x00" * 50}])
+def test_odd_status_callbacks_get_204_never_a_500(client, form):
+    url = "http://localhost/twilio/status"
+    response = client.post("/twilio/status", data=form,
+                           headers={"X-Twilio-Signature": sign(url, form)})
+    assert response.status_code == 204
