@@ -16,6 +16,8 @@ MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7, "august": 8,
     "september": 9, "october": 10, "november": 11, "december": 12,
 }
+WEEKDAY_TYPOS = {"juebes": "jueves", "biernes": "viernes", "miercole": "miercoles",
+                 "mierkoles": "miercoles", "savado": "sabado", "lune": "lunes"}
 WEEKDAYS = {"lunes": 0, "martes": 1, "miercoles": 2, "jueves": 3, "viernes": 4, "sabado": 5,
             "domingo": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
             "saturday": 5, "sunday": 6}
@@ -51,15 +53,20 @@ def _month(word: str) -> int | None:
 def _make(year: int | None, month: int, day: int, today: date) -> date | None:
     if year is not None and year < 100:
         year += 2000
-    try:
-        if year is not None:
+    if year is not None:
+        try:
             return date(year, month, day)
-        candidate = date(today.year, month, day)
-        if candidate < today:
-            candidate = date(today.year + 1, month, day)
-        return candidate
-    except ValueError:
-        return None   # 31 de febrero, 31/4, a month 15
+        except ValueError:
+            return None   # 31 de febrero, 31/4, a month 15
+    # Without a year: the next such day on or after today (29 February may be years away).
+    for ahead in range(5):
+        try:
+            candidate = date(today.year + ahead, month, day)
+        except ValueError:
+            continue
+        if candidate >= today:
+            return candidate
+    return None
 
 
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
@@ -97,7 +104,8 @@ def _relative(text: str, today: date) -> date | None:
     if re.search(r"\bhoy\b", text) or "today" in text:
         return today
     for word in _WORD.findall(text):
-        weekday = next((n for name, n in WEEKDAYS.items() if close(word, name)), None)
+        # Exact names only: one typo away from "jueves" is "jueces" (judges).
+        weekday = WEEKDAYS.get(WEEKDAY_TYPOS.get(word, word))
         if weekday is not None:
             # "el lunes" is the next Monday after today, never today.
             return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
@@ -127,8 +135,9 @@ def parse_date(text: str, today: date) -> DateResult:
 
 
 _AM = re.compile(r"(?<![a-z])(a\.?\s?m\b\.?|de la manana|en la manana|de la madrugada|madrugada|morning)")
-_PM = re.compile(r"(?<![a-z])(p\.?\s?m\b\.?|de la tarde|en la tarde|de la noche|en la noche|tarde|noche"
-                 r"|afternoon|evening)")
+# "tarde" alone also means "late" ("llego tarde"): only "de/en/por la tarde" is the afternoon.
+_PM = re.compile(r"(?<![a-z])(p\.?\s?m\b\.?|de la tarde|en la tarde|por la tarde|de la noche"
+                 r"|en la noche|por la noche|afternoon|evening)")
 _CLOCK = re.compile(r"(?<![\d/])(\d{1,2})(?:\s*[:.h]\s*(\d{2})|\s+(\d{2})(?=\s|$))?(?![\d/])")
 _AFTER = re.compile(r"^\s*(?:horas?\s+)?y\s+(media|cuarto|\d{1,2})(?:\s+y\s+(\d))?")
 _BEFORE = re.compile(r"^\s*(?:horas?\s+)?menos\s+(cuarto|\d{1,2})")
@@ -157,7 +166,7 @@ def _hour_minute(text: str) -> tuple[int, int, bool] | None:
     """Find the clock time in text: (hour, minute, written with a leading zero)."""
     to = _TO.search(text)
     if to:
-        return int(to[2]) - 1, 60 - _minutes(to[1]), False
+        return (int(to[2]) - 1) or 12, 60 - _minutes(to[1]), False
     # The number after "a las" wins over any other number in the sentence.
     anchor = re.search(r"\b(?:a\s+las?|las?|at)\s+(?=\d)", text)
     match = _CLOCK.search(text, anchor.end() if anchor else 0)
@@ -169,7 +178,7 @@ def _hour_minute(text: str) -> tuple[int, int, bool] | None:
     if after and not (match[2] or match[3]):
         minute = _minutes(after[1]) + int(after[2] or 0)
     elif before and not (match[2] or match[3]):
-        hour, minute = hour - 1, 60 - _minutes(before[1])
+        hour, minute = (hour - 1) or 12, 60 - _minutes(before[1])   # la una menos cuarto: 12:45
     return hour, minute, match[1].startswith("0") and len(match[1]) == 2
 
 

@@ -48,6 +48,8 @@ DATES = [
     ("el 15 de marzo a las 8 de la mañana", date(2027, 3, 15)),
     ("March 15", date(2027, 3, 15)),
     ("2027-03-15", date(2027, 3, 15)),
+    ("29 de febrero", date(2028, 2, 29)),       # the next one, years away
+    ("el juebes", date(2026, 11, 26)),
 ]
 
 
@@ -58,7 +60,8 @@ def test_dates(text, expected):
 
 @pytest.mark.parametrize("text", ["15", "", "   ", "😀", "3/15", "31 de febrero", "31/4",
                                   "a las 8.30", "8 de la mañana", "no se", "x" * 1600,
-                                  "\x00\x1b[2J", "مرحبا", "99/99/9999"])
+                                  "\x00\x1b[2J", "مرحبا", "99/99/9999",
+                                  "los jueces me dieron papeles"])     # not "jueves"
 def test_not_a_date(text):
     assert parse_date(text, TODAY).value is None
 
@@ -111,6 +114,10 @@ TIMES = [
     ("mi audiencia es a las 8 y media de la mañana", time(8, 30), False),
     ("el 15 de marzo a las 8", time(8, 0), True),
     ("el 15/3 a las 9", time(9, 0), True),
+    ("la una menos cuarto", time(12, 45), True),
+    ("cuarto para la una", time(12, 45), True),
+    ("llego tarde, a las 8", time(8, 0), True),   # "tarde" alone is "late", not p.m.
+    ("8 por la noche", time(20, 0), False),
 ]
 
 
