@@ -35,13 +35,23 @@ def stats(db: Database, now: dt.datetime) -> dict:
                       "WHERE p.contact_id = c.id AND h.starts_at >= ? AND h.closed_at IS NULL))",
                       [month_ago, now.isoformat()]),
         "opted_out": one("SELECT count(*) FROM contacts WHERE opted_out"),
-        "hearings_next_7_days": {r[0]: r[1] for r in db.execute(
+        "hearings_next_7_days": by_court(db.execute(
             "SELECT city, count(*) FROM hearings WHERE starts_at >= ? AND starts_at < ? "
-            "AND closed_at IS NULL GROUP BY city ORDER BY city", [now.isoformat(), week])},
+            "AND closed_at IS NULL GROUP BY city", [now.isoformat(), week]).fetchall()),
         "reminders_sent_24h": sent,
         "reminders_failed_24h": failed,
         "delivery_failure_rate_24h": round(undelivered / reported, 3) if reported else None,
     }
+
+
+def by_court(counts_by_city: list[tuple[str, int]]) -> dict[str, int]:
+    """Add up hearing counts by court (Tijuana and Mexicali both go to San Diego)."""
+    cities = current_app.extensions["engine"].cities
+    courts: dict[str, int] = {}
+    for city, count in counts_by_city:
+        court = cities[city].court if city in cities else city
+        courts[court] = courts.get(court, 0) + count
+    return dict(sorted(courts.items()))
 
 
 def heartbeat_age(db: Database, now: dt.datetime, name: str = "scheduler") -> float | None:

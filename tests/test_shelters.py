@@ -234,8 +234,11 @@ def test_stats_counts_without_naming_anyone(shelters):
     app = shelters
     Phone(app, VOLUNTEER).talk(*REGISTER, "1")
     Phone(app, "whatsapp:+5216640000009").talk("hola", "BAJA")
+    Phone(app, VOLUNTEER).talk("VOLUNTARIO", "1", "686 123 4567", "2", "J. P.", "mexicali",
+                               "25/11/2026", "8:30", "no se", "no", "1", "1")
     stats = json.loads(cli(app, "stats").output)
-    assert stats["people"] == 3 and stats["opted_out"] == 1
+    assert stats["people"] == 4 and stats["opted_out"] == 1
+    assert stats["hearings_next_7_days"] == {"San Diego": 1}
     assert set(stats) == {"people", "active", "opted_out", "hearings_next_7_days",
                           "reminders_sent_24h", "reminders_failed_24h",
                           "delivery_failure_rate_24h"}
