@@ -54,7 +54,6 @@ class Context:
     language: str = "es"
     is_new: bool = False
     opted_out: bool = False
-    channel: str = "sms"
     people: tuple[Person, ...] = ()
     hearings: tuple[Hearing, ...] = ()
     volunteer: Desk | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import textstat
@@ -87,13 +87,9 @@ def path_costs(engine: Engine, catalogs: Catalogs, language: str = "es",
             outcome = engine.step(state, context, message, SAMPLE_NOW)
             text = render_reply(outcome.replies, language, catalogs)
             segments.append(cost(for_sms(text, keep_accents)).segments)
-            state, context = outcome.state, _after_first(context)
+            state, context = outcome.state, replace(context, is_new=False)
         results.append((name, segments))
     return results
-
-
-def _after_first(context: Context) -> Context:
-    return Context(**{**context.__dict__, "is_new": False})
 
 
 def median_readability(costs: list[MessageCost]) -> float:

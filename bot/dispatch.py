@@ -183,7 +183,7 @@ class Dispatcher:
         addresses = store.addresses_of(db, contact["id"])
         channel = "sms" if row["fallback"] == "sms" else (
             max(addresses, key=lambda c: addresses[c]["last_seen_at"]) if addresses else "sms")
-        context = store.context_of(db, contact, channel, False)
+        context = store.context_of(db, contact, False)
         view = ViewInput({"hearing_id": row["hearing_id"]}, context, self.engine.reference, now,
                          self.engine.schedule)
         language = contact["language"]

@@ -69,7 +69,6 @@ class Outcome:
     state: Conversation
     effects: list[Effect]
     language: str
-    silent: bool = False
 
 
 class _Step:
@@ -234,7 +233,7 @@ class Engine:
         deleting = state.node == COMMAND_NODES["delete"]
         if context.opted_out and command not in ("opt_in", "delete") and not deleting:
             # Nothing is sent after BAJA until ALTA, except the answer to BORRAR.
-            return Outcome([], state, [], context.language, silent=True)
+            return Outcome([], state, [], context.language)
         waiting = self.flows.nodes.get(state.node) if state.node else None
         ttl = timedelta(hours=waiting.wait_hours) if waiting and waiting.wait_hours else self.ttl
         if state.node and state.updated_at and now - state.updated_at > ttl:

@@ -118,10 +118,12 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
             contact, is_new = store.contact_for(db, sender.phone, sender.channel,
                                                 sender.address, now)
             config = current_app.config
+            text = _body(form)
+            said = normalize(text)
             recent, same = store.note_inbound(
-                db, sid, contact["id"], pseudonym(normalize(_body(form)), config["SECRET_KEY"]),
+                db, sid, contact["id"], pseudonym(said, config["SECRET_KEY"]),
                 now, config["RATE_LIMIT_WINDOW_SECONDS"], config["LOOP_WINDOW_SECONDS"])
-            if same >= config["LOOP_REPEATS"] and len(normalize(_body(form))) >= LOOP_MIN_CHARS:
+            if same >= config["LOOP_REPEATS"] and len(said) >= LOOP_MIN_CHARS:
                 # Answering an auto-responder feeds the loop: say nothing. (People repeat
                 # "1" or "si" all the time; auto-responders repeat whole sentences.)
                 event("loop_detected", logging.WARNING, contact=ref, repeats=same)
@@ -134,9 +136,9 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
                 return []
             if is_new:
                 shelters.record_consent(db, contact["id"], "self", now)
-            context = store.context_of(db, contact, sender.channel, is_new, desk)
+            context = store.context_of(db, contact, is_new, desk)
             state = store.conversation_of(db, contact["id"])
-            outcome: Outcome = engine.step(state, context, _body(form), now)
+            outcome: Outcome = engine.step(state, context, text, now)
             for effect in outcome.effects:
                 _apply(db, contact["id"], effect, engine, now, desk)
                 event("action", contact=ref, action=effect.name)

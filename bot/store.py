@@ -101,7 +101,7 @@ def addresses_of(db: Database, contact_id: int) -> dict[str, dict]:
         [contact_id])}
 
 
-def context_of(db: Database, contact: dict, channel: str, is_new: bool,
+def context_of(db: Database, contact: dict, is_new: bool,
                volunteer: Desk | None = None) -> Context:
     """Read everything the engine may know about this phone's people and hearings."""
     people = tuple(Person(r["id"], vault().open(r["name"]), vault().open(r["a_number"]),
@@ -115,7 +115,7 @@ def context_of(db: Database, contact: dict, channel: str, is_new: bool,
            WHERE p.contact_id = ? AND h.closed_at IS NULL ORDER BY h.starts_at""",
         [contact["id"]]))
     return Context(language=contact["language"], is_new=is_new,
-                   opted_out=bool(contact["opted_out"]), channel=channel,
+                   opted_out=bool(contact["opted_out"]),
                    people=people, hearings=hearings, volunteer=volunteer)
 
 

@@ -113,3 +113,21 @@ def no_numbers_in_logs(request):
 def opened(app, value):
     """Decrypt a value read raw from the database (phones, names, A-numbers are encrypted)."""
     return app.extensions["vault"].open(value)
+
+
+@pytest.fixture
+def twilio():
+    """Twilio's API on loopback; afterwards, every request must have matched Twilio's spec."""
+    from twilio_fake import FakeTwilio
+
+    fake = FakeTwilio()
+    yield fake
+    fake.close()
+    assert fake.violations == [], fake.violations
+
+
+def edit(path, old: str, new: str) -> None:
+    """Change a copied data file once, failing if the text to change is not there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")

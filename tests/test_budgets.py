@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from conftest import edit
 
 from bot.cost import (
     MIN_MEDIAN_READABILITY,
@@ -67,10 +68,6 @@ def data_dir(tmp_path):
     return target
 
 
-def edit(path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 @pytest.mark.parametrize("filename,old,new,message", [

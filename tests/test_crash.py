@@ -11,9 +11,8 @@ import subprocess
 import sys
 import time
 
-import pytest
 from conftest import TOKEN, Phone
-from twilio_fake import ACCOUNT, FakeTwilio
+from twilio_fake import ACCOUNT
 
 from bot import create_app
 
@@ -22,12 +21,6 @@ DAY_BEFORE = dt.datetime(2027, 3, 15, 0, 0, tzinfo=dt.UTC)
 PEOPLE = 20
 
 
-@pytest.fixture
-def twilio():
-    fake = FakeTwilio()
-    yield fake
-    fake.close()
-    assert fake.violations == []
 
 
 def environment(tmp_path, twilio) -> dict:

@@ -54,7 +54,7 @@ def test_state_older_than_the_ttl_expires(engine):
 
 def test_opted_out_people_get_nothing_but_alta_borrar_and_a_cry_for_help(engine):
     context = Context(opted_out=True)
-    assert engine.step(Conversation(), context, "hola", NOW).silent
+    assert engine.step(Conversation(), context, "hola", NOW).replies == []
     assert engine.step(Conversation(), context, "1", NOW).replies == []
     assert "911" in text(engine.step(Conversation(), context, "auxilio", NOW))
     assert [e.name for e in engine.step(Conversation(), context, "alta", NOW).effects] == ["opt_in"]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import edit
 
 from bot.engine import Engine
 from bot.flows import FLOWS_DIR, FlowError, check_command
@@ -25,10 +25,6 @@ def flows_dir(tmp_path):
     return target
 
 
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_the_shipped_flows_are_valid(catalogs):

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from twilio_fake import ACCOUNT, FakeTwilio
+from twilio_fake import ACCOUNT
 
 from bot import create_app
 from bot.sender import Outgoing, TwilioSender
-
-
-@pytest.fixture
-def fake_twilio():
-    fake = FakeTwilio()
-    yield fake
-    fake.close()
-    assert fake.violations == []
 
 
 def make_app(tmp_path, fake, **extra):
@@ -23,8 +14,8 @@ def make_app(tmp_path, fake, **extra):
                        "TWILIO_AUTH_TOKEN": "token", "TWILIO_API_BASE_URL": fake.url, **extra})
 
 
-def test_with_credentials_messages_go_through_the_twilio_client(tmp_path, fake_twilio):
-    app = make_app(tmp_path, fake_twilio, TWILIO_SMS_FROM="+15005550006",
+def test_with_credentials_messages_go_through_the_twilio_client(tmp_path, twilio):
+    app = make_app(tmp_path, twilio, TWILIO_SMS_FROM="+15005550006",
                    TWILIO_WHATSAPP_FROM="whatsapp:+14155238886")
     sender = app.extensions["sender"]
     assert isinstance(sender, TwilioSender)
@@ -32,7 +23,7 @@ def test_with_credentials_messages_go_through_the_twilio_client(tmp_path, fake_t
         sent = sender.send(Outgoing("whatsapp:+5216641234567", "whatsapp", "Hola"))
         sender.send(Outgoing("+526641234567", "sms", "Hola SMS"))
     assert sent.sid.startswith("SM") and sent.status == "queued"
-    whatsapp, sms = fake_twilio.requests
+    whatsapp, sms = twilio.requests
     assert whatsapp["path"] == f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
     assert whatsapp["form"] == {"To": "whatsapp:+5216641234567",
                                 "From": "whatsapp:+14155238886", "Body": "Hola"}
@@ -40,9 +31,9 @@ def test_with_credentials_messages_go_through_the_twilio_client(tmp_path, fake_t
     assert whatsapp["auth"].startswith("Basic ")
 
 
-def test_a_messaging_service_replaces_the_from(tmp_path, fake_twilio):
-    app = make_app(tmp_path, fake_twilio, TWILIO_MESSAGING_SERVICE_SID="MG" + "2" * 32)
+def test_a_messaging_service_replaces_the_from(tmp_path, twilio):
+    app = make_app(tmp_path, twilio, TWILIO_MESSAGING_SERVICE_SID="MG" + "2" * 32)
     with app.app_context():
         app.extensions["sender"].send(Outgoing("+526641234567", "sms", "Hola"))
-    assert fake_twilio.requests[0]["form"] == {"To": "+526641234567", "Body": "Hola",
+    assert twilio.requests[0]["form"] == {"To": "+526641234567", "Body": "Hola",
                                                "MessagingServiceSid": "MG" + "2" * 32}
