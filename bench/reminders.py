@@ -102,7 +102,7 @@ def main() -> None:
               "TWILIO_SMS_FROM": "+15005550006", "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
               "TWILIO_API_BASE_URL": f"http://127.0.0.1:{port}",
               "SEND_RATE_PER_SECOND": 0, "DISPATCH_BATCH": 5000, "SEND_THREADS": args.threads}
-    app = create_app({"TESTING": True, **config})
+    app = create_app({"TESTING": True, **config}, instance_path=tmp)
     started = time.perf_counter()
     seed(app, args.people)
     seeded = time.perf_counter() - started
@@ -110,7 +110,7 @@ def main() -> None:
     make_due(app, args.due)
     busy, outcomes = timed_pass(app, NOW)
     make_due(app, args.due)
-    capped_app = create_app({"TESTING": True, **config, "SEND_RATE_PER_SECOND": args.cap})
+    capped_app = create_app({"TESTING": True, **config, "SEND_RATE_PER_SECOND": args.cap}, instance_path=tmp)
     capped, capped_outcomes = timed_pass(capped_app, NOW)
     # The scheduler as its own process, with the whole population: its peak resident size.
     make_due(app, args.due)

@@ -11,15 +11,21 @@ from flask import Flask
 from . import settings
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: defaults, then instance/config.py, then the environment, then test_config."""
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(test_config: dict[str, Any] | None = None, *,
+               instance_path: str | os.PathLike | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then the environment; or, for a test,
+    defaults then test_config alone, in an instance folder of the test's own."""
+    if test_config is not None and instance_path is None:
+        # A test that fell back to ./instance would write keys and outboxes into the checkout.
+        raise ValueError("a test app needs its own instance_path")
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.fspath(instance_path) if instance_path else None)
     app.config.from_mapping(settings.defaults())
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_mapping(settings.from_environment())
     else:
-        app.config.from_mapping(settings.from_environment())
+        # A developer's exported TWILIO_* must never reach a test: it would call the real API.
         app.config.from_mapping(test_config)
 
     os.makedirs(app.instance_path, exist_ok=True)

@@ -6,6 +6,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 
 import click
@@ -195,6 +196,15 @@ def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 
 _connections = threading.local()
+# Every connection still open in this process, whichever thread opened it; weak, so a worker
+# thread that ends still takes its connection with it.
+_open: weakref.WeakSet[sqlite_utils.Database] = weakref.WeakSet()
+_generation = 0   # bumped by close_all(), so no thread reuses a connection it closed
+
+
+def _key() -> tuple:
+    # Never share a connection across a fork.
+    return (os.getpid(), current_app.config["DATABASE"], _generation)
 
 
 def get_db() -> sqlite_utils.Database:
@@ -202,19 +212,29 @@ def get_db() -> sqlite_utils.Database:
 
     A connection lives as long as its worker thread: opening one costs PRAGMAs, and closing
     the last one checkpoints the WAL, which together took a third of a webhook request."""
-    path = current_app.config["DATABASE"]
     cache = _connections.__dict__.setdefault("by_path", {})
-    key = (os.getpid(), path)   # never share a connection across a fork
+    key = _key()
     if key not in cache:
-        cache[key] = connect(path, current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        db = connect(current_app.config["DATABASE"], current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        _open.add(db)
+        cache[key] = db
     return cache[key]
 
 
 def close_db(exc: BaseException | None = None) -> None:
     """End the request: a transaction left open by an error must not leak into the next."""
-    db = _connections.__dict__.get("by_path", {}).get((os.getpid(), current_app.config["DATABASE"]))
+    db = _connections.__dict__.get("by_path", {}).get(_key())
     if db is not None and db.conn.in_transaction:
         db.conn.rollback()
+
+
+def close_all() -> None:
+    """Close every connection this process holds (a test ends its apps this way)."""
+    global _generation
+    _generation += 1
+    for db in list(_open):
+        db.conn.close()
+    _connections.__dict__.pop("by_path", None)
 
 
 def migrate(path: str, busy_timeout_ms: int = 5000) -> list[str]:

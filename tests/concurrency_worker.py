@@ -1,6 +1,7 @@
 """One web worker of the concurrency test: its own process, its own connection, many people."""
 
 import json
+import os
 import sys
 import xml.etree.ElementTree as ET
 
@@ -8,7 +9,8 @@ from bot import create_app
 
 database, worker, people = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 app = create_app({"TESTING": True, "DATABASE": database, "SECRET_KEY": "k",
-                  "VALIDATE_TWILIO_SIGNATURE": False, "OUTBOX_PATH": database + ".out"})
+                  "VALIDATE_TWILIO_SIGNATURE": False, "OUTBOX_PATH": database + ".out"},
+                 instance_path=os.path.dirname(database))
 client = app.test_client()
 statuses, errors = [], 0
 steps = ("hola", "1", "Ana", "tijuana", "15/3/2027", "8:30", "4:30", "no", "1")

@@ -5,13 +5,17 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import os
 import re
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from twilio.request_validator import RequestValidator
 
-from bot import create_app
+from bot import create_app, settings
+from bot.db import close_all
 from bot.eventlog import JsonLines
 from bot.inbox import receive
 
@@ -30,8 +34,46 @@ def app(tmp_path):
         "SECRET_KEY": "test-secret",
         "TWILIO_AUTH_TOKEN": TOKEN,
         "BACKUP_DIR": str(tmp_path / "backups"),
-    })
+    }, instance_path=tmp_path)
     yield app
+
+
+FLASK = os.path.join(os.path.dirname(sys.executable), "flask")
+CHECKOUT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+
+
+def flask_command(instance_path, *args: str) -> list[str]:
+    """A `flask` command line for the production app, in the test's own instance folder."""
+    return [FLASK, "--app", f"bot:create_app(instance_path={str(instance_path)!r})", *args]
+
+
+def clean_environ(**config) -> dict[str, str]:
+    """The environment for a process under test: none of the developer's settings (an exported
+    TWILIO_ACCOUNT_SID would reach the real API), only the given ones."""
+    names = {s.name for s in settings.SETTINGS}
+    env = {k: v for k, v in os.environ.items() if k not in names and not k.startswith("FLASK_")}
+    return {**env, **{k: str(v) for k, v in config.items()}}
+
+
+def _instance_files() -> dict[str, tuple[int, int]]:
+    if not CHECKOUT_INSTANCE.is_dir():
+        return {}
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in CHECKOUT_INSTANCE.iterdir()}
+
+
+_before_session: dict = {}
+
+
+def pytest_sessionstart(session):
+    _before_session.update(_instance_files())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """No test may write into the checkout: instance/ is the developer's own."""
+    written = {name for name, stat in _instance_files().items() if _before_session.get(name) != stat}
+    if written:
+        print(f"\ntests wrote into the checkout's instance folder: {sorted(written)}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture
@@ -99,6 +141,20 @@ def leaks(lines: list[str]) -> list[str]:
     return found
 
 
+def errors(lines: list[str]) -> list[str]:
+    """Return the log lines that report an error (the webhook's polite fallback logs one)."""
+    return [line for line in lines
+            if (entry := json.loads(line))["level"] in ("error", "critical")
+            or entry["event"] == "error"]
+
+
+@pytest.fixture(autouse=True)
+def closed_connections():
+    """Close what each test opened, so the suite runs within a small file-descriptor limit."""
+    yield
+    close_all()
+
+
 @pytest.fixture(autouse=True)
 def no_numbers_in_logs(request):
     handler = _Collect()
@@ -108,6 +164,9 @@ def no_numbers_in_logs(request):
     logger.removeHandler(handler)
     if "allows_bodies_in_logs" not in request.keywords:
         assert leaks(handler.lines) == []
+    # A reply can look fine while the code behind it crashed: an error nobody expected fails.
+    if "expects_error" not in request.keywords:
+        assert errors(handler.lines) == []
 
 
 def opened(app, value):

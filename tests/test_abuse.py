@@ -52,7 +52,7 @@ def fuzz_app(tmp_path_factory):
         path = tmp_path_factory.mktemp("fuzz")
         _app = create_app({"TESTING": True, "DATABASE": str(path / "db.sqlite3"),
                            "OUTBOX_PATH": str(path / "out.jsonl"), "SECRET_KEY": "k",
-                           "VALIDATE_TWILIO_SIGNATURE": False})
+                           "VALIDATE_TWILIO_SIGNATURE": False}, instance_path=path)
     return _app
 
 

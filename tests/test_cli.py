@@ -44,7 +44,7 @@ def test_create_app_makes_the_database_on_a_fresh_folder(tmp_path):
 
     path = tmp_path / "new" / "bot.sqlite3"
     os.makedirs(path.parent)
-    create_app({"TESTING": True, "DATABASE": str(path), "SECRET_KEY": "k"})
+    create_app({"TESTING": True, "DATABASE": str(path), "SECRET_KEY": "k"}, instance_path=tmp_path)
     with sqlite3.connect(path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"contacts", "people", "hearings", "conversations", "inbound_messages"} <= tables
@@ -65,7 +65,7 @@ def test_config_order_defaults_instance_file_environment_then_test_config(tmp_pa
     assert app.config["CONVERSATION_TTL_MINUTES"] == 20    # environment over instance/config.py
     assert app.config["MAX_BODY_CHARS"] == 1600            # default
     tested = create_app({"TESTING": True, "CONVERSATION_TTL_MINUTES": 30,
-                         "DATABASE": str(tmp_path / "t.sqlite3")})
+                         "DATABASE": str(tmp_path / "t.sqlite3")}, instance_path=tmp_path)
     assert tested.config["CONVERSATION_TTL_MINUTES"] == 30
 
 

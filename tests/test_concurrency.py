@@ -9,26 +9,28 @@ import subprocess
 import sys
 import time
 
+from conftest import clean_environ, flask_command
+
 from bot import create_app
 
 WORKER = os.path.join(os.path.dirname(__file__), "concurrency_worker.py")
-FLASK = os.path.join(os.path.dirname(sys.executable), "flask")
 WORKERS, PEOPLE = 4, 12
 
 
 def test_no_lock_error_reaches_twilio_and_no_update_is_lost(tmp_path):
     database = str(tmp_path / "db.sqlite3")
-    create_app({"TESTING": True, "DATABASE": database, "SECRET_KEY": "k"})   # migrate once
-    env = {**os.environ, "DATABASE": database, "SECRET_KEY": "k",
-           "OUTBOX_PATH": database + ".out", "BACKUP_DIR": str(tmp_path / "backups")}
-    workers = [subprocess.Popen([sys.executable, WORKER, database, str(n), str(PEOPLE)],
+    create_app({"TESTING": True, "DATABASE": database, "SECRET_KEY": "k"},   # migrate once
+        instance_path=tmp_path)
+    env = clean_environ(DATABASE=database, SECRET_KEY="k", OUTBOX_PATH=database + ".out",
+                        BACKUP_DIR=tmp_path / "backups")
+    workers = [subprocess.Popen([sys.executable, WORKER, database, str(n), str(PEOPLE)], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for n in range(WORKERS)]
     # A scheduler pass after another, writing claims and heartbeats meanwhile.
     passes = 0
     while any(w.poll() is None for w in workers):
-        scheduler = subprocess.run([FLASK, "--app", "bot", "send-due", "--now",
-                                    "2027-03-15T00:00:00+00:00"], env=env, capture_output=True,
+        scheduler = subprocess.run(flask_command(tmp_path, "send-due", "--now",
+                                                 "2027-03-15T00:00:00+00:00"), env=env, capture_output=True,
                                    text=True, timeout=120)
         assert scheduler.returncode == 0, scheduler.stderr
         passes += 1

@@ -4,19 +4,16 @@ middle of a send loses nothing, at the cost of at most one duplicate."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 
-from conftest import TOKEN, Phone
+from conftest import TOKEN, Phone, clean_environ, flask_command
 from twilio_fake import ACCOUNT
 
 from bot import create_app
 
-FLASK = os.path.join(os.path.dirname(sys.executable), "flask")
 DAY_BEFORE = dt.datetime(2027, 3, 15, 0, 0, tzinfo=dt.UTC)
 PEOPLE = 20
 
@@ -24,15 +21,17 @@ PEOPLE = 20
 
 
 def environment(tmp_path, twilio) -> dict:
-    return {**os.environ, "DATABASE": str(tmp_path / "db.sqlite3"), "SECRET_KEY": "k",
-            "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
-            "TWILIO_SMS_FROM": "+15005550006", "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
-            "TWILIO_API_BASE_URL": twilio.url, "SEND_RATE_PER_SECOND": "0",
-            "TWILIO_TIMEOUT_SECONDS": "60", "CLAIM_LEASE_SECONDS": "300"}
+    return clean_environ(
+        DATABASE=tmp_path / "db.sqlite3", SECRET_KEY="k", INSTANCE=tmp_path,
+        TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN=TOKEN, TWILIO_SMS_FROM="+15005550006",
+        TWILIO_WHATSAPP_FROM="whatsapp:+14155238886", TWILIO_API_BASE_URL=twilio.url,
+        SEND_RATE_PER_SECOND=0, TWILIO_TIMEOUT_SECONDS=60, CLAIM_LEASE_SECONDS=300,
+        PUBLIC_BASE_URL="https://bot.example.org", BACKUP_DIR=tmp_path / "backups")
 
 
 def register(tmp_path, env, people: int) -> None:
-    app = create_app({"TESTING": True, **{k: env[k] for k in ("DATABASE", "SECRET_KEY")}})
+    app = create_app({"TESTING": True, **{k: env[k] for k in ("DATABASE", "SECRET_KEY")}},
+        instance_path=tmp_path)
     for n in range(people):
         name = f"Persona {chr(65 + n % 26)}{chr(65 + n // 26)}"
         Phone(app, f"whatsapp:+52166400{n:05d}").talk(
@@ -40,7 +39,7 @@ def register(tmp_path, env, people: int) -> None:
 
 
 def send_due(env, now: dt.datetime) -> subprocess.Popen:
-    return subprocess.Popen([FLASK, "--app", "bot", "send-due", "--now", now.isoformat()],
+    return subprocess.Popen(flask_command(env["INSTANCE"], "send-due", "--now", now.isoformat()),
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

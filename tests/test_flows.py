@@ -100,4 +100,4 @@ def test_the_app_refuses_to_start_on_a_broken_flow(flows_dir, tmp_path):
     edit(flows_dir / "register.yaml", "    next: ask_date\n", "    next: nowhere\n")
     with pytest.raises(FlowError, match="unknown target"):
         create_app({"TESTING": True, "DATABASE": str(tmp_path / "db.sqlite3"),
-                    "SECRET_KEY": "k", "FLOWS_DIR": str(flows_dir)})
+                    "SECRET_KEY": "k", "FLOWS_DIR": str(flows_dir)}, instance_path=tmp_path)

@@ -42,10 +42,10 @@ def test_bodies_are_logged_only_when_a_setting_asks(tmp_path, no_numbers_in_logs
     from bot import create_app
 
     quiet = Phone(create_app({"TESTING": True, "DATABASE": str(tmp_path / "a.db"),
-                              "SECRET_KEY": "k"}))
+                              "SECRET_KEY": "k"}, instance_path=tmp_path))
     quiet.send("mi numero es 664 123 4567")
     assert not any("664 123 4567" in line for line in no_numbers_in_logs.lines)
     loud = Phone(create_app({"TESTING": True, "DATABASE": str(tmp_path / "b.db"),
-                             "SECRET_KEY": "k", "LOG_MESSAGE_BODIES": True}))
+                             "SECRET_KEY": "k", "LOG_MESSAGE_BODIES": True}, instance_path=tmp_path))
     loud.send("mi numero es 664 123 4567")
     assert any("664 123 4567" in line for line in no_numbers_in_logs.lines)

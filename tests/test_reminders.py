@@ -32,7 +32,7 @@ def make_app(tmp_path, twilio, **extra):
         "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
         "TWILIO_SMS_FROM": "+15005550006", "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
         "TWILIO_API_BASE_URL": twilio.url, "PUBLIC_BASE_URL": "https://bot.example.org",
-        "SEND_RATE_PER_SECOND": 0, "BACKUP_DIR": str(tmp_path / "backups"), **extra})
+        "SEND_RATE_PER_SECOND": 0, "BACKUP_DIR": str(tmp_path / "backups"), **extra}, instance_path=tmp_path)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import os
 import shutil
 import sqlite3
 
+import pytest
 from conftest import NOW, Phone, opened
 from cryptography.fernet import Fernet
 
@@ -97,7 +98,8 @@ def test_backups_are_consistent_rotated_and_restore(app, tmp_path):
     restored = tmp_path / "restored.sqlite3"
     shutil.copyfile(kept[-1], restored)
     again = create_app({"TESTING": True, "DATABASE": str(restored),
-                        "SECRET_KEY": app.config["SECRET_KEY"]})   # same instance key file
+                        "SECRET_KEY": app.config["SECRET_KEY"]},   # same instance key file
+                            instance_path=tmp_path)
     reply = Phone(again, "whatsapp:+5216641234567").send("mi audiencia")
     assert "1. Rosalinda: lunes 15 de marzo de 2027, 8:30 a. m., hora de San Diego" in reply
 
@@ -108,18 +110,20 @@ def test_the_backup_command(app):
     assert len(glob.glob(os.path.join(app.config["BACKUP_DIR"], "*.sqlite3"))) == 1
 
 
+@pytest.mark.expects_error   # the retired key alone cannot read anything: the webhook says so
 def test_key_rotation_re_encrypts_everything_and_the_old_key_can_go(tmp_path):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     config = {"TESTING": True, "DATABASE": str(tmp_path / "db.sqlite3"), "SECRET_KEY": "k",
               "BACKUP_DIR": str(tmp_path / "b")}
-    first = create_app({**config, "ENCRYPTION_KEYS": old})
+    first = create_app({**config, "ENCRYPTION_KEYS": old}, instance_path=tmp_path)
     converse(first).send("1")
-    both = create_app({**config, "ENCRYPTION_KEYS": f"{new},{old}"})
+    both = create_app({**config, "ENCRYPTION_KEYS": f"{new},{old}"}, instance_path=tmp_path)
     result = both.test_cli_runner().invoke(args=["keys", "rotate"])
     assert "Re-encrypted" in result.output
-    only_new = create_app({**config, "ENCRYPTION_KEYS": new})
+    only_new = create_app({**config, "ENCRYPTION_KEYS": new}, instance_path=tmp_path)
     reply = Phone(only_new, "whatsapp:+5216641234567").send("mi audiencia")
     assert "Rosalinda" in reply
     # With only the retired key nothing can be read: proof that everything moved.
-    stale = Phone(create_app({**config, "ENCRYPTION_KEYS": old}), "whatsapp:+5216641234567")
+    stale = Phone(create_app({**config, "ENCRYPTION_KEYS": old},
+        instance_path=tmp_path), "whatsapp:+5216641234567")
     assert "tuvimos un problema" in stale.send("mi audiencia")

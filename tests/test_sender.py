@@ -11,7 +11,8 @@ from bot.sender import Outgoing, TwilioSender
 def make_app(tmp_path, fake, **extra):
     return create_app({"TESTING": True, "DATABASE": str(tmp_path / "db.sqlite3"),
                        "SECRET_KEY": "k", "TWILIO_ACCOUNT_SID": ACCOUNT,
-                       "TWILIO_AUTH_TOKEN": "token", "TWILIO_API_BASE_URL": fake.url, **extra})
+                       "TWILIO_AUTH_TOKEN": "token", "TWILIO_API_BASE_URL": fake.url, **extra},
+                           instance_path=tmp_path)
 
 
 def test_with_credentials_messages_go_through_the_twilio_client(tmp_path, twilio):

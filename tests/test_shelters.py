@@ -123,7 +123,7 @@ def test_on_whatsapp_the_first_message_is_a_template(tmp_path):
 
     app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "db.sqlite3"),
                       "OUTBOX_PATH": str(tmp_path / "out.jsonl"), "SECRET_KEY": "k",
-                      "TWILIO_TEMPLATE_WELCOME": "HX" + "9" * 32})
+                      "TWILIO_TEMPLATE_WELCOME": "HX" + "9" * 32}, instance_path=tmp_path)
     cli(app, "shelters", "add", "Casa del Migrante")
     cli(app, "volunteers", "add", "664 555 0001", "--shelter", "Casa del Migrante")
     Phone(app, VOLUNTEER).talk(*REGISTER, "1")
