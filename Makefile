@@ -23,7 +23,8 @@ compile-catalogs: $(VENV)/.installed
 catalogs: $(VENV)/.installed
 	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --omit-header \
 		--keyword N_ --output-file locales/messages.pot .
-	$(BIN)/pybabel update --input-file locales/messages.pot --output-dir locales --no-fuzzy-matching --omit-header --ignore-obsolete
+	$(BIN)/pybabel update --input-file locales/messages.pot --output-dir locales --no-fuzzy-matching \
+		--width 100 --ignore-obsolete
 
 # The scheduler runs once, beside the dev server (which has no reloader here), and stops with it.
 run: install

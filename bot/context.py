@@ -33,6 +33,9 @@ class Desk:
     shelter: str
     registrations: tuple[Registration, ...] = ()
 
+    def registration(self, hearing_id: int | None) -> Registration | None:
+        return next((r for r in self.registrations if r.hearing_id == hearing_id), None)
+
     def upcoming(self, now: datetime, days: int | None = None) -> list[Registration]:
         until = now + timedelta(days=days) if days else None
         return sorted((r for r in self.registrations

@@ -27,7 +27,7 @@ SAMPLE_CONTEXT = Context(
     hearings=SAMPLE_HEARINGS,
     # A volunteer's desk with five people, for the volunteer messages.
     volunteer=Desk(1, 1, "Casa del Migrante", tuple(
-        Registration(10 + n, 10 + n, name, "tijuana", SAMPLE_NOW + timedelta(days=3, hours=n),
+        Registration(1 + n, 10 + n, name, "tijuana", SAMPLE_NOW + timedelta(days=3, hours=n),
                      SAMPLE_NOW + timedelta(days=2, hours=19 + n) if n % 2 else None)
         for n, name in enumerate(["María Guadalupe", "José Luis", "A. M.", "R. T.", "Lupita"]))))
 SAMPLE_VARS = {"city": "ciudad_juarez", "date": "2027-03-15", "time": "08:30",

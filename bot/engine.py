@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 
 from .context import Context
-from .flows import FLOWS_DIR, Flows, Node, load_flows
+from .flows import EFFECTS, FLOWS_DIR, Flows, Node, load_flows
 from .i18n import N_, Catalogs
 from .inputs import CHECKS, INPUTS, Answer, Asking
 from .places import DATA_DIR
@@ -109,6 +109,10 @@ class _Step:
         """Enter a node and go on until one waits for an answer or the flow ends."""
         for _ in range(MAX_HOPS):
             node = self.engine.flows[node_id]
+            if node_id in self.engine.flows.starts:
+                # A new task starts from an empty draft: nothing typed for another person or
+                # another task may be read back or saved in this one.
+                self.vars = {}
             for effect in node.do:
                 self.act(effect)
             self.say(node)
@@ -127,9 +131,9 @@ class _Step:
         raise RuntimeError(f"flow loops without waiting at {node_id}")
 
     def act(self, effect: str) -> None:
-        data = dict(self.vars)
-        if "city" not in data and data.get("hearing_id"):
-            data["city"] = self.hearing_city(data["hearing_id"])
+        data = {key: self.vars[key] for key in EFFECTS[effect] if key in self.vars}
+        if effect == "update_registration":
+            data["city"] = self.hearing_city(data.get("hearing_id"))
         if effect in ("save_hearing", "register_for_shelter", "update_registration"):
             for key, clock_key in (("starts_at", "time"), ("report_at", "report_time")):
                 moment = draft_moment(data, self.engine.cities, clock_key)
@@ -138,13 +142,13 @@ class _Step:
             self.language = data["language"]
         self.effects.append(Effect(effect, data))
 
-    def hearing_city(self, hearing_id: int) -> str | None:
+    def hearing_city(self, hearing_id: int | None) -> str | None:
         hearing = self.context.hearing(hearing_id)
         if hearing:
             return hearing.city
         desk = self.context.volunteer
-        return next((r.city for r in desk.registrations if r.hearing_id == hearing_id), None) \
-            if desk else None
+        registration = desk.registration(hearing_id) if desk else None
+        return registration.city if registration else None
 
     def finish(self) -> None:
         self.vars = {}

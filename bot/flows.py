@@ -16,9 +16,24 @@ from .places import DATA_DIR
 from .views import VIEWS, placeholders
 
 FLOWS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "flows")
-EFFECTS = frozenset({"save_hearing", "delete_hearing", "close_hearing", "add_person",
-                     "remove_person", "set_language", "opt_out", "opt_in", "delete_contact",
-                     "register_for_shelter", "update_registration", "cancel_registration"})
+_HEARING = ("city", "date", "time", "report_time")
+# Each action and the draft fields it may read. Nothing else typed in the conversation reaches
+# it, so an answer left from another task can never be written into a record.
+EFFECTS: dict[str, tuple[str, ...]] = {
+    "save_hearing": ("hearing_id", "person_id", "name", "a_number", *_HEARING),
+    "delete_hearing": ("hearing_id",),
+    "close_hearing": ("hearing_id",),
+    "add_person": ("name", "a_number"),
+    "remove_person": ("person_id",),
+    "set_language": ("language",),
+    "opt_out": (),
+    "opt_in": (),
+    "delete_contact": (),
+    "register_for_shelter": ("phone", "whatsapp", "name", "a_number", *_HEARING),
+    # The city is the registration's own, never a draft's.
+    "update_registration": ("hearing_id", "date", "time", "report_time"),
+    "cancel_registration": ("hearing_id",),
+}
 NODE_KEYS = {"say", "options", "wait", "check", "do", "routes", "next", "end", "entry", "sources",
              "legal", "wait_hours"}
 WAIT_KEYS = {"input", "save", "retry"}
@@ -61,6 +76,7 @@ class Node:
 class Flows:
     nodes: dict[str, Node]
     paths: dict[str, str]        # flow name -> file
+    starts: frozenset[str] = frozenset()   # each flow's first node: entering one begins a task
 
     def __getitem__(self, node_id: str) -> Node:
         return self.nodes[node_id]
@@ -83,6 +99,7 @@ class _Loader:
         self.nodes: dict[str, Node] = {}
         self.paths: dict[str, str] = {}
         self.roots: set[str] = set()
+        self.starts: set[str] = set()
 
     def fail(self, path: str, node: str | None, message: str) -> None:
         where = f"{path}: node {node}" if node else path
@@ -108,6 +125,7 @@ class _Loader:
             self.fail(path, None, f"start node {start!r} does not exist")
         else:
             self.roots.add(f"{flow}.{start}")
+            self.starts.add(f"{flow}.{start}")
         for name, spec in data["nodes"].items():
             node = self.load_node(path, flow, str(name), spec or {})
             # Every node that speaks says where its facts come from (an empty list says, on
@@ -250,7 +268,7 @@ def load_flows(directory: str = FLOWS_DIR, catalogs: Catalogs | None = None,
     loader.check(catalogs, required)
     if loader.errors:
         raise FlowError("\n".join(loader.errors))
-    return Flows(loader.nodes, loader.paths)
+    return Flows(loader.nodes, loader.paths, frozenset(loader.starts))
 
 
 @click.group("flows")

@@ -113,7 +113,10 @@ def register(db: Database, desk_shelter: int, actor: str, data: dict, zone: str,
     store.remember_address(db, contact_id, channel, address, now, replace=False)
     person_id = store.add_person(db, contact_id, data["name"], data.get("a_number"), now)
     db.execute("UPDATE people SET shelter_id = ? WHERE id = ?", [desk_shelter, person_id])
-    hearing_id = store.save_hearing(db, contact_id, {**data, "person_id": person_id}, now)
+    # Only this person's new hearing: never a hearing_id or a field from another draft.
+    hearing_id = store.save_hearing(db, contact_id, {
+        "person_id": person_id, "city": data["city"], "starts_at": data["starts_at"],
+        "report_at": data.get("report_at")}, now)
     queue.schedule_hearing(db, store.hearing_row(db, hearing_id), zone, schedule, now)
     record_consent(db, contact_id, method, now, desk_shelter, volunteer_id)
     # The first message names the shelter and says how to stop; it goes out through the

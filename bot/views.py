@@ -144,19 +144,31 @@ def _a_number_line(digits: str | None) -> Part:
     return Text(N_("Número A: no lo tiene guardado"))
 
 
-def view_summary(v: ViewInput) -> Part:
-    city = v.cities[v.vars["city"]]
-    person = v.context.selected_person(v.vars)
-    report_at = draft_moment(v.vars, v.cities, "report_time")
-    lines = [
-        Text(N_("Persona: {name}"), {"name": Raw(_person_name(v))}),
+def _draft_lines(name: str, draft: dict, cities: dict[str, City]) -> list[Part]:
+    """Read back who, where and when, exactly as they will be saved."""
+    city = cities[draft["city"]]
+    report_at = draft_moment(draft, cities, "report_time")
+    return [
+        Text(N_("Persona: {name}"), {"name": Raw(name)}),
         Text(N_("Ciudad: {city}"), {"city": Raw(city.name)}),
-        Text(N_("Audiencia: {when}"), {"when": When(draft_moment(v.vars, v.cities, "time"), city)}),
+        Text(N_("Audiencia: {when}"), {"when": When(draft_moment(draft, cities, "time"), city)}),
         Text(N_("Presentarse en el puerto: {when}"), {"when": When(report_at, city)})
         if report_at else Text(N_("Presentarse en el puerto: revise la hora en su hoja")),
-        _a_number_line(v.vars.get("a_number") or (person.a_number if person else None)),
     ]
-    return Lines(tuple(lines))
+
+
+def view_summary(v: ViewInput) -> Part:
+    person = v.context.selected_person(v.vars)
+    return Lines((*_draft_lines(_person_name(v), v.vars, v.cities),
+                  _a_number_line(v.vars.get("a_number") or (person.a_number if person else None))))
+
+
+def view_registration_change(v: ViewInput) -> Part:
+    """What a volunteer is about to save over a registration: its own person and city, the new
+    date and times."""
+    registration = v.context.volunteer.registration(v.vars.get("hearing_id"))
+    return Lines(tuple(_draft_lines(registration.name, {**v.vars, "city": registration.city},
+                                    v.cities)))
 
 
 def view_hearings(v: ViewInput) -> Part:
@@ -335,5 +347,6 @@ VIEWS: dict[str, Callable[[ViewInput], Part]] = {
     "shelter": view_shelter,
     "registration": view_registration,
     "registrations": view_registrations,
+    "registration_change": view_registration_change,
     "shelter_upcoming": view_shelter_upcoming,
 }

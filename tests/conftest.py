@@ -110,6 +110,13 @@ class Phone:
         return reply
 
 
+def choose(reply: str, label: str) -> str:
+    """Return the number a reply gives to the option that starts with label (never by position)."""
+    found = re.findall(rf"^(\d+)\. {re.escape(label)}", reply, re.MULTILINE)
+    assert len(found) == 1, f"no single option {label!r} in:\n{reply}"
+    return found[0]
+
+
 @pytest.fixture
 def phone(app):
     return Phone(app)

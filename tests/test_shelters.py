@@ -167,7 +167,8 @@ def test_a_volunteer_changes_and_cancels_only_their_own_registrations(shelters):
     reply = mine.talk("3")
     assert "1. M. R.: lunes 15 de marzo de 2027, 8:30 a. m., hora de San Diego" in reply
     mine.talk("1", "1", "20/4/2027", "9:00")
-    assert "Sus recordatorios ya tienen la nueva fecha" in mine.send("no se")
+    assert "Revise el cambio:\nPersona: M. R.\nCiudad: Tijuana" in mine.send("no se")
+    assert "Sus recordatorios ya tienen la nueva fecha" in mine.send("si")
     assert sql(app, "SELECT starts_at FROM hearings") == [("2027-04-20T16:00:00+00:00",)]
     assert ("week_before", "2027-04-13T16:00:00+00:00") in sql(
         app, "SELECT kind, due_at FROM reminders WHERE status = 'pending'")
