@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from . import audit, health, importer, shelters
 from .db import get_db, write
-from .identity import UnknownAddress, normalize_phone
+from .identity import UnknownAddress, typed_phone
 
 
 def _now() -> dt.datetime:
@@ -20,9 +20,9 @@ def _now() -> dt.datetime:
 
 def _phone(value: str) -> str:
     try:
-        return normalize_phone(value)
+        return typed_phone(value)
     except UnknownAddress as exc:
-        raise click.BadParameter("not a phone number") from exc
+        raise click.BadParameter(str(exc)) from exc
 
 
 def _shelter(db, name: str) -> dict:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from .context import Context
 from .engine import Engine
-from .identity import UnknownAddress, normalize_phone
+from .identity import UnknownAddress, typed_phone
 from .inputs import Asking, read_a_number, read_city, read_date, read_name, read_report_time, read_time
 from .places import court_time
 
@@ -35,9 +35,9 @@ def _reason(row: dict, engine: Engine, now: dt.datetime) -> tuple[dict | None, s
     if (row["consent"] or "").strip().lower() not in YES:
         return None, "no recorded consent: the person must agree to receive messages"
     try:
-        phone = normalize_phone(row["phone"])
-    except UnknownAddress:
-        return None, "phone is not a valid number"
+        phone = typed_phone(row["phone"])
+    except UnknownAddress as reason:
+        return None, str(reason)
     data: dict = {"phone": phone, "channel": "sms" if (row.get("whatsapp") or "si").strip().lower()
                   not in YES else "whatsapp"}
     asking = Asking(data, Context(), engine.cities, (), now)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from . import dates
 from .context import Context
 from .i18n import N_
-from .identity import UnknownAddress, normalize_phone
+from .identity import format_phone, read_typed_phone
 from .places import City
 from .understanding import close, words
 from .views import Part, Raw, Text
@@ -201,10 +201,38 @@ def read_hearing(text: str, a: Asking) -> Answer:
 
 
 def read_phone(text: str, a: Asking) -> Answer:
-    try:
-        return Answer("ok", normalize_phone(text))
-    except UnknownAddress:
-        return Answer(None)
+    """A typed number; one that could be from the US is asked about, never made Mexican."""
+    typed = read_typed_phone(text)
+    if typed.phone:
+        return Answer("ok", typed.phone)
+    if typed.candidates:
+        return Answer("ambiguous", list(typed.candidates))
+    return Answer(None)
+
+
+COUNTRY_WORDS = {"+52": ("mexico", "mex", "mx", "mexicano"),
+                 "+1": ("estados unidos", "eu", "eeuu", "usa", "us", "gringo", "americano")}
+
+
+def _phone_candidates(a: Asking) -> list[str]:
+    found = a.vars.get("phone")
+    return list(found) if isinstance(found, list) else []
+
+
+def read_phone_country(text: str, a: Asking) -> Answer:
+    """Which of the numbers a typed phone could be: by its option number or the country's name."""
+    candidates = _phone_candidates(a)
+    number = _number(text)
+    if number is not None:
+        if 1 <= number <= len(candidates):
+            return Answer("ok", candidates[number - 1])
+        return Answer("retype", None) if number == len(candidates) + 1 else Answer(None)
+    said = " ".join(words(text))
+    for candidate in candidates:
+        code = "+52" if candidate.startswith("+52") else "+1"
+        if said in COUNTRY_WORDS[code]:
+            return Answer("ok", candidate)
+    return Answer(None)
 
 
 def read_days(text: str, a: Asking) -> Answer:
@@ -238,6 +266,13 @@ def person_options(a: Asking) -> list[Part]:
     return [*member_options(a), Text(N_("Otra persona"))]
 
 
+def phone_country_options(a: Asking) -> list[Part]:
+    options: list[Part] = [
+        Text(N_("México: {number}") if c.startswith("+52") else N_("Estados Unidos: {number}"),
+             {"number": Raw(format_phone(c))}) for c in _phone_candidates(a)]
+    return [*options, Text(N_("Ninguno, lo escribo otra vez"))]
+
+
 @dataclass(frozen=True)
 class InputType:
     read: Callable[[str, Asking], Answer]
@@ -257,7 +292,9 @@ INPUTS: dict[str, InputType] = {
     "person": InputType(read_person, frozenset({"ok", "new"}), person_options),
     "member": InputType(read_member, frozenset({"ok"}), member_options),
     "hearing": InputType(read_hearing, frozenset({"ok"})),
-    "phone": InputType(read_phone, frozenset({"ok"})),
+    "phone": InputType(read_phone, frozenset({"ok", "ambiguous"})),
+    "phone_country": InputType(read_phone_country, frozenset({"ok", "retype"}),
+                               phone_country_options),
     "days": InputType(read_days, frozenset({"ok"})),
     "registration": InputType(read_registration, frozenset({"ok"})),
 }

@@ -15,7 +15,7 @@ from . import reminder_queue as queue
 from .db import get_db, write
 from .dispatch import Dispatcher
 from .eventlog import event
-from .identity import UnknownAddress, normalize_phone
+from .identity import UnknownAddress, typed_phone
 
 
 def _now() -> dt.datetime:
@@ -91,9 +91,9 @@ def reminders_cli() -> None:
 def list_command(phone: str) -> None:
     """List one phone's reminders: kind, due time (UTC), status, attempts, last error."""
     try:
-        number = normalize_phone(phone)
+        number = typed_phone(phone)
     except UnknownAddress as exc:
-        raise click.BadParameter("not a phone number") from exc
+        raise click.BadParameter(str(exc)) from exc
     db = get_db()
     rows = queue.for_phone(db, number)
     with write(db):

@@ -60,7 +60,7 @@ def test_operators_manage_shelters_and_volunteers(shelters):
                ).exit_code != 0                                        # already a volunteer
     assert "no shelter named" in cli(app, "volunteers", "add", "6645550003", "--shelter",
                                      "Nadie").output
-    assert "not a phone number" in cli(app, "volunteers", "add", "abc", "--shelter",
+    assert "not a valid number" in cli(app, "volunteers", "add", "abc", "--shelter",
                                        "Casa del Migrante").output
     assert cli(app, "shelters", "add", "casa del migrante").exit_code != 0   # same name
     assert cli(app, "volunteers", "remove", "664 555 0001").exit_code == 0
@@ -210,7 +210,7 @@ def test_import_reports_bad_rows_imports_good_ones_once(shelters, tmp_path):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[:7] == [
-        "line 3: phone is not a valid number",
+        "line 3: phone is not a valid number (outside Mexico, write the country code, e.g. +502)",
         "line 4: no recorded consent: the person must agree to receive messages",
         "line 5: city not understood",
         "line 6: date is in the past",
