@@ -31,7 +31,7 @@ def chat_command(from_: str, whatsapp: bool) -> None:
     with eventlog.on_stderr():
         for line in _lines(interactive):
             form = {"From": address, "Body": line, "NumMedia": "0",
-                    "MessageSid": f"SMchat{uuid.uuid4().hex}"}
+                    "MessageSid": f"SM{uuid.uuid4().hex}"}   # well formed, as Twilio's are
             for reply in inbox.receive(form):
                 click.echo(reply + "\n")
 

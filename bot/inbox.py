@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -95,24 +96,39 @@ def _body(form: Mapping[str, str]) -> str:
     return (form.get("Body") or "")[:limit]
 
 
+# Twilio's message SIDs: "SM" (or "MM" with media) and 32 hex digits. The signature covers
+# names and values run together, so a captured request can be re-cut to drop or bend the SID
+# and still be "signed": anything else is refused, and the SID stays the key that drops a replay.
+_MESSAGE_SID = re.compile(r"(?:SM|MM)[0-9a-f]{32}")
+
+
+def message_sid(form: Mapping[str, str]) -> str | None:
+    """Return the form's MessageSid if it is well formed, else None."""
+    sid = form.get("MessageSid") or ""
+    return sid if _MESSAGE_SID.fullmatch(sid) else None
+
+
 def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
     """Handle one Twilio inbound message and return the texts to answer with."""
     now = now or datetime.now(UTC)
     engine: Engine = current_app.extensions["engine"]
     catalogs = current_app.extensions["catalogs"]
+    sid = message_sid(form)
+    if sid is None:
+        event("message_rejected", logging.WARNING, reason="bad_message_sid")
+        return []
     try:
         sender = parse_sender(form.get("From", ""))
     except UnknownAddress:
         event("message_rejected", logging.WARNING, reason="unknown_sender")
         return []
     ref = contact_ref(sender.phone)
-    sid = form.get("MessageSid") or form.get("SmsMessageSid") or ""
     db = get_db()
     try:
         # One write transaction per message: two messages from one phone queue up here
         # and run one after the other, and a failure leaves nothing half-stored.
         with write(db):
-            if sid and not store.first_time_seen(db, sid, now):
+            if not store.first_time_seen(db, sid, now):
                 event("message_duplicate", contact=ref, channel=sender.channel)
                 return []
             contact, is_new = store.contact_for(db, sender.phone, sender.channel,

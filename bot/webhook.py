@@ -29,8 +29,9 @@ def check_signature() -> None:
         return
     token = current_app.config["TWILIO_AUTH_TOKEN"]
     signature = request.headers.get("X-Twilio-Signature", "")
+    # Every value of a repeated field is signed: an added duplicate breaks the signature.
     if not token or not signature or not RequestValidator(token).validate(
-            signed_url(), request.form.to_dict(), signature):
+            signed_url(), request.form, signature):
         event("signature_rejected", logging.WARNING, path=request.path,
               reason="no_token" if not token else "missing" if not signature else "invalid")
         abort(403)
@@ -39,6 +40,10 @@ def check_signature() -> None:
 @bp.post("/messages")
 def messages() -> Response:
     check_signature()
+    if inbox.message_sid(request.form) is None:
+        # Signed, yet without a well-formed MessageSid: a captured request cut up differently.
+        event("message_rejected", logging.WARNING, reason="bad_message_sid")
+        abort(403)
     response = MessagingResponse()
     for text in inbox.receive(request.form):
         response.message(text)

@@ -71,7 +71,7 @@ def test_fuzzed_webhook_never_fails_and_always_answers_within_budget(tmp_path_fa
     app = fuzz_app(tmp_path_factory)
     number = f"+52664{next(_phones):07d}"
     form = {**extra, "From": number if sms else f"whatsapp:{number}", "Body": body,
-            "MessageSid": f"SMfuzz{next(_phones)}"}
+            "MessageSid": f"SM{next(_phones):032x}"}
     response = app.test_client().post("/twilio/messages", data=form)
     assert response.status_code == 200
     messages = [m.text or "" for m in ET.fromstring(response.data).iter("Message")]
