@@ -12,6 +12,7 @@ from .engine import Engine
 from .identity import UnknownAddress, normalize_phone
 from .inputs import Asking, read_a_number, read_city, read_date, read_name, read_report_time, read_time
 from .places import court_time
+from .text import clean_line
 
 COLUMNS = ("phone", "name", "city", "date", "time", "report_time", "a_number", "whatsapp",
            "consent")
@@ -72,14 +73,15 @@ def check(text: str, engine: Engine, now: dt.datetime) -> ImportReport:
     """Read and check a CSV file's text; nothing is written."""
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    fields = [clean_line(f).strip().lower() for f in reader.fieldnames or []]
     absent = [c for c in REQUIRED if c not in fields]
     if absent:
         report.errors.append((1, f"header lacks {', '.join(absent)}; columns: {', '.join(COLUMNS)}"))
         return report
     reader.fieldnames = fields
     for row in reader:
-        data, reason = _reason({k: v for k, v in row.items() if k}, engine, now)
+        # A NUL or an ESC in a name would end up in every listing that shows it.
+        data, reason = _reason({k: clean_line(v) for k, v in row.items() if k}, engine, now)
         if reason:
             report.errors.append((reader.line_num, reason))
         else:

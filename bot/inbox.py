@@ -19,6 +19,7 @@ from .eventlog import contact_ref, event, pseudonym
 from .i18n import DEFAULT_LANGUAGE
 from .identity import UnknownAddress, parse_sender
 from .sms import MAX_SMS_SEGMENTS, cost, for_sms, pack
+from .text import clean
 from .understanding import normalize
 from .views import render_reply
 
@@ -113,6 +114,8 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
     now = now or datetime.now(UTC)
     engine: Engine = current_app.extensions["engine"]
     catalogs = current_app.extensions["catalogs"]
+    # Nothing read from the form may carry a control character into a name or a reply.
+    form = {key: clean(value) for key, value in form.items()}
     sid = message_sid(form)
     if sid is None:
         event("message_rejected", logging.WARNING, reason="bad_message_sid")

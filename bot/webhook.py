@@ -12,6 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import dispatch, inbox
 from .eventlog import event
+from .text import clean
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 
@@ -80,7 +81,8 @@ def messages() -> Response:
         abort(403)
     response = MessagingResponse()
     for text in inbox.receive(request.form):
-        response.message(text)
+        # Names stored before control characters were stripped at the door must not break TwiML.
+        response.message(clean(text))
     return Response(str(response), mimetype="text/xml")
 
 
