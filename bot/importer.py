@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -67,6 +68,28 @@ def _reason(row: dict, engine: Engine, now: dt.datetime) -> tuple[dict | None, s
     data["report_at"] = (court_time(city, day, dt.time.fromisoformat(data["report_time"]))
                          .isoformat() if data.get("report_time") else None)
     return data, None
+
+
+class NotUtf8(ValueError):
+    """The file is not UTF-8; the message says how to save it so that it is."""
+
+
+SAVE_AS = ("save it from the spreadsheet as \"CSV UTF-8 (comma delimited)\" (LibreOffice: "
+           "Save As, Text CSV, character set Unicode (UTF-8)) and import that file")
+
+
+def decode(raw: bytes) -> str:
+    """Return the text of a CSV file in UTF-8, or raise NotUtf8 naming what to save it as."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise NotUtf8(f"the file is UTF-16 (a spreadsheet's \"Unicode text\"), not UTF-8: {SAVE_AS}")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # No guessing: a wrong guess stores "PeÃ±a" for "Peña" in every reminder, silently.
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise NotUtf8(f"the file is not UTF-8 (line {line} has byte 0x{raw[exc.start]:02x}; "
+                      f"probably Windows-1252 or Latin-1, what a plain \"CSV\" export "
+                      f"writes): {SAVE_AS}") from exc
 
 
 def check(text: str, engine: Engine, now: dt.datetime) -> ImportReport:
