@@ -43,8 +43,13 @@ SETTINGS: tuple[Setting, ...] = (
             "'slow down' answer."),
     Setting("RATE_LIMIT_WINDOW_SECONDS", 60, "The window of the per-phone rate limit."),
     Setting("LOOP_REPEATS", 5,
-            "The same text this many times within the loop window is an auto-responder: silence."),
+            "The same text (numbers aside) this many times in a row, at one step of a "
+            "conversation and within the loop window, is an auto-responder: silence."),
     Setting("LOOP_WINDOW_SECONDS", 600, "The window in which repeated texts are counted."),
+    Setting("DAILY_REPLY_CAP", 100,
+            "Messages one phone (not a volunteer's) may send in 24 hours and still be answered; "
+            "the next gets one short notice, then silence. BAJA, BORRAR and danger words "
+            "pass it."),
     Setting("SMS_KEEP_ACCENTS", False,
             "Keep á í ó ú in SMS; they force UCS-2 and cost about twice as many segments."),
     Setting("FLOWS_DIR", None, "Folder of the conversation flows; defaults to flows/."),
