@@ -29,7 +29,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TWILIO_MESSAGING_SERVICE_SID", None, "Messaging Service used instead of a From."),
     Setting("TWILIO_API_BASE_URL", None, "Send Twilio API requests here instead of Twilio."),
     Setting("PUBLIC_BASE_URL", None,
-            "Public https origin Twilio calls (behind a TLS proxy); signatures are checked on it."),
+            "Public origin Twilio calls (https://your.host); signatures are checked against it. "
+            "Required: without it the webhook refuses every request rather than trust the "
+            "Host header. `make run` sets it to the dev server's address."),
     Setting("VALIDATE_TWILIO_SIGNATURE", True,
             "Check X-Twilio-Signature; only a testing app may turn this off."),
     Setting("OUTBOX_PATH", None,
