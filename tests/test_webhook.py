@@ -148,6 +148,7 @@ def test_a_broken_from_gets_200_and_no_reply(app, client):
     assert count(app, "contacts") == 0
 
 
+@pytest.mark.expects_error
 def test_a_failure_inside_stores_nothing_and_answers_in_spanish(app, client, monkeypatch):
     from bot import store
 
