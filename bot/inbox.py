@@ -93,10 +93,11 @@ def _body(form: Mapping[str, str]) -> str:
     return (form.get("Body") or "")[:limit]
 
 
-# Twilio's message SIDs: "SM" (or "MM" with media) and 32 hex digits. The signature covers
-# names and values run together, so a captured request can be re-cut to drop or bend the SID
-# and still be "signed": anything else is refused, and the SID stays the key that drops a replay.
-_MESSAGE_SID = re.compile(r"(?:SM|MM)[0-9a-f]{32}")
+# Twilio's message SIDs: "SM" (or "MM" with media) and 32 hex digits, the pattern of Twilio's
+# OpenAPI description. The signature covers names and values run together, so a captured
+# request can be re-cut to drop or bend the SID and still be "signed": anything else is
+# refused, and the SID stays the key that drops a replay.
+_MESSAGE_SID = re.compile(r"(?:SM|MM)[0-9a-fA-F]{32}")
 
 
 def message_sid(form: Mapping[str, str]) -> str | None:

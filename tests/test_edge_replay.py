@@ -104,6 +104,11 @@ def test_an_added_duplicate_field_breaks_the_signature(client):
     assert response.status_code == 403
 
 
+def test_sids_in_capitals_match_twilios_own_pattern(client):
+    form = {**twilio_form("hola"), "MessageSid": f"SM{uuid.uuid4().hex.upper()}"}
+    assert post(client, form, sign(URL, form)).status_code == 200
+
+
 def test_media_messages_have_mm_sids_and_are_read(client):
     form = {**twilio_form(""), "MessageSid": f"MM{uuid.uuid4().hex}", "NumMedia": "1",
             "MediaUrl0": "https://api.twilio.com/x", "MediaContentType0": "image/jpeg"}
