@@ -27,9 +27,13 @@ catalogs: $(VENV)/.installed
 		--width 100 --ignore-obsolete
 
 # The scheduler runs once, beside the dev server (which has no reloader here), and stops with it.
+# Signatures are checked against PUBLIC_BASE_URL, never the Host header: unless the environment
+# or instance/config.py names one (a tunnel's https address), it is the dev server's own.
 run: install
-	@$(BIN)/flask --app bot banner
-	@$(BIN)/flask --app bot scheduler & scheduler=$$!; \
+	@if [ -z "$$PUBLIC_BASE_URL" ] && ! grep -qs '^PUBLIC_BASE_URL' instance/config.py; then \
+		export PUBLIC_BASE_URL=http://$(HOST):$(PORT); fi; \
+	$(BIN)/flask --app bot banner; \
+	$(BIN)/flask --app bot scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app bot run --host $(HOST) --port $(PORT)
 

@@ -24,6 +24,8 @@ def create_app(test_config: dict[str, Any] | None = None, *,
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_mapping(settings.from_environment())
+        # A test may relax the webhook's checks; instance/config.py cannot claim to be one.
+        app.config["TESTING"] = False
     else:
         # A developer's exported TWILIO_* must never reach a test: it would call the real API.
         app.config.from_mapping(test_config)

@@ -118,7 +118,7 @@ def contacts_cli() -> None:
 
 
 @contacts_cli.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--shelter", "shelter_name", required=True, help="The shelter they belong to.")
 @click.option("--dry-run", is_flag=True, help="Check every row; import nothing.")
 @with_appcontext
@@ -129,7 +129,11 @@ def contacts_import(file, shelter_name: str, dry_run: bool) -> None:
     Running it again imports nothing twice."""
     engine = current_app.extensions["engine"]
     db, now = get_db(), _now()
-    report = importer.check(file.read(), engine, now)
+    try:
+        text = importer.decode(file.read())
+    except importer.NotUtf8 as exc:
+        raise click.ClickException(str(exc)) from exc
+    report = importer.check(text, engine, now)
     try:
         with write(db):
             shelter = _shelter(db, shelter_name)

@@ -31,7 +31,7 @@ def chat_command(from_: str, whatsapp: bool) -> None:
     with eventlog.on_stderr():
         for line in _lines(interactive):
             form = {"From": address, "Body": line, "NumMedia": "0",
-                    "MessageSid": f"SMchat{uuid.uuid4().hex}"}
+                    "MessageSid": f"SM{uuid.uuid4().hex}"}   # well formed, as Twilio's are
             for reply in inbox.receive(form):
                 click.echo(reply + "\n")
 
@@ -55,8 +55,12 @@ def banner_command() -> None:
         outbound = f"no Twilio credentials: outbound messages go to {config['OUTBOX_PATH']}"
     else:
         outbound = "outbound messages are sent through Twilio"
-    webhook = ("checks X-Twilio-Signature" if config["TWILIO_AUTH_TOKEN"]
-               else "refuses every request until TWILIO_AUTH_TOKEN is set")
+    if not config["TWILIO_AUTH_TOKEN"]:
+        webhook = "refuses every request until TWILIO_AUTH_TOKEN is set"
+    elif not config["PUBLIC_BASE_URL"]:
+        webhook = "refuses every request until PUBLIC_BASE_URL is set"
+    else:
+        webhook = f"checks X-Twilio-Signature against {config['PUBLIC_BASE_URL']}"
     click.echo(f"""
 Mi Audiencia is starting on http://127.0.0.1:5000
 Webhook: POST /twilio/messages ({webhook}).

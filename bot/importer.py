@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -12,6 +13,7 @@ from .engine import Engine
 from .identity import UnknownAddress, typed_phone
 from .inputs import Asking, read_a_number, read_city, read_date, read_name, read_report_time, read_time
 from .places import court_time
+from .text import clean_line
 
 COLUMNS = ("phone", "name", "city", "date", "time", "report_time", "a_number", "whatsapp",
            "consent")
@@ -68,18 +70,41 @@ def _reason(row: dict, engine: Engine, now: dt.datetime) -> tuple[dict | None, s
     return data, None
 
 
+class NotUtf8(ValueError):
+    """The file is not UTF-8; the message says how to save it so that it is."""
+
+
+SAVE_AS = ("save it from the spreadsheet as \"CSV UTF-8 (comma delimited)\" (LibreOffice: "
+           "Save As, Text CSV, character set Unicode (UTF-8)) and import that file")
+
+
+def decode(raw: bytes) -> str:
+    """Return the text of a CSV file in UTF-8, or raise NotUtf8 naming what to save it as."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise NotUtf8(f"the file is UTF-16 (a spreadsheet's \"Unicode text\"), not UTF-8: {SAVE_AS}")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # No guessing: a wrong guess stores "PeÃ±a" for "Peña" in every reminder, silently.
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise NotUtf8(f"the file is not UTF-8 (line {line} has byte 0x{raw[exc.start]:02x}; "
+                      f"probably Windows-1252 or Latin-1, what a plain \"CSV\" export "
+                      f"writes): {SAVE_AS}") from exc
+
+
 def check(text: str, engine: Engine, now: dt.datetime) -> ImportReport:
     """Read and check a CSV file's text; nothing is written."""
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    fields = [clean_line(f).strip().lower() for f in reader.fieldnames or []]
     absent = [c for c in REQUIRED if c not in fields]
     if absent:
         report.errors.append((1, f"header lacks {', '.join(absent)}; columns: {', '.join(COLUMNS)}"))
         return report
     reader.fieldnames = fields
     for row in reader:
-        data, reason = _reason({k: v for k, v in row.items() if k}, engine, now)
+        # A NUL or an ESC in a name would end up in every listing that shows it.
+        data, reason = _reason({k: clean_line(v) for k, v in row.items() if k}, engine, now)
         if reason:
             report.errors.append((reader.line_num, reason))
         else:

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from flask import current_app
 
-from . import audit, shelters, store
+from . import audit, guard, shelters, store
 from . import reminder_queue as queue
 from .context import Desk
 from .db import flush_wal, get_db, write
 from .engine import ERROR, SLOW_DOWN, Effect, Engine, Outcome
-from .eventlog import contact_ref, event, pseudonym
+from .eventlog import contact_ref, event
 from .i18n import DEFAULT_LANGUAGE
 from .identity import UnknownAddress, parse_sender
 from .sms import MAX_SMS_SEGMENTS, cost, for_sms, pack
-from .understanding import normalize
+from .text import clean
 from .views import render_reply
 
 
@@ -82,9 +83,6 @@ def _replan_all(db, contact_id: int, engine: Engine, now: datetime) -> None:
                                engine.schedule, now)
 
 
-LOOP_MIN_CHARS = 15
-
-
 def _say(engine: Engine, catalogs, node_id: str, language: str) -> str:
     """A fixed answer (slow down, error) in the person's language."""
     return "\n".join(catalogs.gettext(language, m) for m in engine.flows[node_id].say)
@@ -95,49 +93,60 @@ def _body(form: Mapping[str, str]) -> str:
     return (form.get("Body") or "")[:limit]
 
 
+# Twilio's message SIDs: "SM" (or "MM" with media) and 32 hex digits, the pattern of Twilio's
+# OpenAPI description. The signature covers names and values run together, so a captured
+# request can be re-cut to drop or bend the SID and still be "signed": anything else is
+# refused, and the SID stays the key that drops a replay.
+_MESSAGE_SID = re.compile(r"(?:SM|MM)[0-9a-fA-F]{32}")
+
+
+def message_sid(form: Mapping[str, str]) -> str | None:
+    """Return the form's MessageSid if it is well formed, else None."""
+    sid = form.get("MessageSid") or ""
+    return sid if _MESSAGE_SID.fullmatch(sid) else None
+
+
 def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
     """Handle one Twilio inbound message and return the texts to answer with."""
     now = now or datetime.now(UTC)
     engine: Engine = current_app.extensions["engine"]
     catalogs = current_app.extensions["catalogs"]
+    # Nothing read from the form may carry a control character into a name or a reply.
+    form = {key: clean(value) for key, value in form.items()}
+    sid = message_sid(form)
+    if sid is None:
+        event("message_rejected", logging.WARNING, reason="bad_message_sid")
+        return []
     try:
         sender = parse_sender(form.get("From", ""))
     except UnknownAddress:
         event("message_rejected", logging.WARNING, reason="unknown_sender")
         return []
     ref = contact_ref(sender.phone)
-    sid = form.get("MessageSid") or form.get("SmsMessageSid") or ""
     db = get_db()
     try:
         # One write transaction per message: two messages from one phone queue up here
         # and run one after the other, and a failure leaves nothing half-stored.
         with write(db):
-            if sid and not store.first_time_seen(db, sid, now):
+            if not store.first_time_seen(db, sid, now):
                 event("message_duplicate", contact=ref, channel=sender.channel)
                 return []
             contact, is_new = store.contact_for(db, sender.phone, sender.channel,
                                                 sender.address, now)
-            config = current_app.config
             text = _body(form)
-            said = normalize(text)
-            recent, same = store.note_inbound(
-                db, sid, contact["id"], pseudonym(said, config["SECRET_KEY"]),
-                now, config["RATE_LIMIT_WINDOW_SECONDS"], config["LOOP_WINDOW_SECONDS"])
-            if same >= config["LOOP_REPEATS"] and len(said) >= LOOP_MIN_CHARS:
-                # Answering an auto-responder feeds the loop: say nothing. (People repeat
-                # "1" or "si" all the time; auto-responders repeat whole sentences.)
-                event("loop_detected", logging.WARNING, contact=ref, repeats=same)
-                return []
             desk = shelters.desk_of(db, sender.phone)
-            if recent > config["RATE_LIMIT_MESSAGES"] and desk is None:
-                event("rate_limited", logging.WARNING, contact=ref, recent=recent)
-                if recent == config["RATE_LIMIT_MESSAGES"] + 1:   # once, then silence
-                    return [_say(engine, catalogs, SLOW_DOWN, contact["language"])]
+            state = store.conversation_of(db, contact["id"])
+            verdict = guard.check(db, sid, contact["id"], desk is not None, text, state.node, now,
+                                  engine.vocabulary, current_app.config, ref)
+            if verdict == guard.SLOW_DOWN:
+                return [_say(engine, catalogs, SLOW_DOWN, contact["language"])]
+            if verdict == guard.CAPPED:
+                return [guard.cap_notice(catalogs, contact["language"])]
+            if verdict == guard.SILENCE:
                 return []
             if is_new:
                 shelters.record_consent(db, contact["id"], "self", now)
             context = store.context_of(db, contact, is_new, desk)
-            state = store.conversation_of(db, contact["id"])
             outcome: Outcome = engine.step(state, context, text, now)
             for effect in outcome.effects:
                 _apply(db, contact["id"], effect, engine, now, desk)

@@ -29,7 +29,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TWILIO_MESSAGING_SERVICE_SID", None, "Messaging Service used instead of a From."),
     Setting("TWILIO_API_BASE_URL", None, "Send Twilio API requests here instead of Twilio."),
     Setting("PUBLIC_BASE_URL", None,
-            "Public https origin Twilio calls (behind a TLS proxy); signatures are checked on it."),
+            "Public origin Twilio calls (https://your.host); signatures are checked against it. "
+            "Required: without it the webhook refuses every request rather than trust the "
+            "Host header. `make run` sets it to the dev server's address."),
     Setting("VALIDATE_TWILIO_SIGNATURE", True,
             "Check X-Twilio-Signature; only a testing app may turn this off."),
     Setting("OUTBOX_PATH", None,
@@ -43,8 +45,13 @@ SETTINGS: tuple[Setting, ...] = (
             "'slow down' answer."),
     Setting("RATE_LIMIT_WINDOW_SECONDS", 60, "The window of the per-phone rate limit."),
     Setting("LOOP_REPEATS", 5,
-            "The same text this many times within the loop window is an auto-responder: silence."),
+            "The same text (numbers aside) this many times in a row, at one step of a "
+            "conversation and within the loop window, is an auto-responder: silence."),
     Setting("LOOP_WINDOW_SECONDS", 600, "The window in which repeated texts are counted."),
+    Setting("DAILY_REPLY_CAP", 100,
+            "Messages one phone (not a volunteer's) may send in 24 hours and still be answered; "
+            "the next gets one short notice, then silence. BAJA, BORRAR and danger words "
+            "pass it."),
     Setting("SMS_KEEP_ACCENTS", False,
             "Keep á í ó ú in SMS; they force UCS-2 and cost about twice as many segments."),
     Setting("FLOWS_DIR", None, "Folder of the conversation flows; defaults to flows/."),

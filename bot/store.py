@@ -55,6 +55,20 @@ def note_inbound(db: Database, sid: str, contact_id: int, body_hash: str, now: d
     return int(recent), int(same)
 
 
+def latest_inbound_hashes(db: Database, contact_id: int, since: datetime,
+                          limit: int) -> list[str | None]:
+    """Return the keyed hashes of a phone's latest messages after a moment, newest first."""
+    return [r[0] for r in db.execute(
+        "SELECT body_hash FROM inbound_messages WHERE contact_id = ? AND received_at > ? "
+        "ORDER BY received_at DESC, rowid DESC LIMIT ?", [contact_id, _iso(since), limit])]
+
+
+def inbound_count(db: Database, contact_id: int, since: datetime) -> int:
+    """Count the messages a phone sent after a moment (read from the index alone)."""
+    return db.execute("SELECT count(*) FROM inbound_messages WHERE contact_id = ? "
+                      "AND received_at > ?", [contact_id, _iso(since)]).fetchone()[0]
+
+
 def find_contact(db: Database, phone: str) -> dict | None:
     """Return the contact of a phone (found by its keyed hash), its phone decrypted."""
     row = next(iter(rows(db, "SELECT * FROM contacts WHERE phone_hash = ?",

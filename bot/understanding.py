@@ -12,13 +12,16 @@ import yaml
 
 WORDS_PATH = os.path.join(os.path.dirname(__file__), "data", "words.yaml")
 _NOT_WORD = re.compile(r"[^\w?/:.\-]+")
-_CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x0A,))
+_CONTROL = {**dict.fromkeys(c for c in range(0x20) if c != 0x0A), 0x09: " ", 0x0D: " "}
 
 
 def normalize(text: str) -> str:
-    """Return text in lower case, without accents or control characters, spaces collapsed."""
+    """Return text in lower case, without accents, control or format characters, spaces collapsed."""
     text = unicodedata.normalize("NFKD", (text or "").translate(_CONTROL))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    # Format characters (zero-width space, soft hyphen, joiners, bidi marks) are invisible:
+    # "BA\u200bJA" and "ba\u00adja" are what the person sees and means, BAJA.
+    text = "".join(c for c in text if not unicodedata.combining(c)
+                   and unicodedata.category(c) != "Cf").lower()
     return " ".join(text.split())
 
 
@@ -61,8 +64,10 @@ class Vocabulary:
     """The commands, intents and misspellings of words.yaml."""
 
     def __init__(self, spellings: dict[str, str], commands: dict[str, list[str]],
-                 intents: list[Intent], emergency: list[str] = ()):
+                 intents: list[Intent], emergency: list[str] = (), courtesy: list[str] = ()):
         self.spellings = spellings
+        # Longest first, so "muchas gracias" goes before "gracias" can leave "muchas" behind.
+        self.courtesy = sorted((tuple(self.tokens(p)) for p in courtesy), key=len, reverse=True)
         self.emergency = [tuple(self.tokens(phrase)) for phrase in emergency]
         self.commands = {name: [tuple(self.tokens(form)) for form in forms]
                          for name, forms in commands.items()}
@@ -84,7 +89,8 @@ class Vocabulary:
             data = yaml.safe_load(f)
         intents = [Intent(name, spec["flow"], tuple(tuple(p.split()) for p in spec["phrases"]))
                    for name, spec in data["intents"].items()]
-        return cls(data.get("spellings", {}), data["commands"], intents, data.get("emergency", []))
+        return cls(data.get("spellings", {}), data["commands"], intents, data.get("emergency", []),
+                   data.get("courtesy", []))
 
     def tokens(self, text: str) -> list[str]:
         """Return the words of text with known misspellings corrected."""
@@ -96,13 +102,27 @@ class Vocabulary:
         return tuple(self.spellings.get(w, w) for w in words(text))
 
     def command(self, text: str) -> str | None:
-        """Return the command that the whole message is, if it is one."""
-        tokens = self._tokens(text)
+        """Return the command that the whole message is, if it is one ("por favor" aside)."""
+        tokens = self._without_courtesy(self._tokens(text))
         for name, forms in self.commands.items():
             for form in forms:
                 if len(form) == len(tokens) and all(map(close, form, tokens)):
                     return name
         return None
+
+    def _without_courtesy(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
+        """Drop polite words before and after the message: "baja por favor" is BAJA. Only at
+        the ends, so a sentence that mentions a command word in passing stays a sentence."""
+        trimmed = True
+        while tokens and trimmed:
+            trimmed = False
+            for phrase in self.courtesy:
+                n = len(phrase)
+                if len(tokens) > n and all(map(close, phrase, tokens[:n])):
+                    tokens, trimmed = tokens[n:], True
+                elif len(tokens) > n and all(map(close, phrase, tokens[-n:])):
+                    tokens, trimmed = tokens[:-n], True
+        return tokens
 
     def intent(self, text: str) -> Intent | None:
         """Return the first intent one of whose phrases has all its words in the message."""

@@ -8,7 +8,7 @@
 # TWILIO_WHATSAPP_FROM = "whatsapp:+1..."
 # TWILIO_MESSAGING_SERVICE_SID = "MG..."
 
-# The https origin Twilio calls when the bot runs behind a TLS proxy.
+# The https origin Twilio calls. Required: without it the webhook refuses every request.
 # PUBLIC_BASE_URL = "https://bot.example.org"
 
 # A long random string; generated into instance/secret_key when unset.

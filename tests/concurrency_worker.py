@@ -17,7 +17,7 @@ steps = ("hola", "1", "Ana", "tijuana", "15/3/2027", "8:30", "4:30", "no", "1")
 for step_number, body in enumerate(steps):
     for person in range(people):   # interleave people, as real traffic does
         form = {"From": f"whatsapp:+52166{worker:02d}{person:06d}", "Body": body,
-                "MessageSid": f"SM{worker:02d}{person:06d}{step_number:02d}"}
+                "MessageSid": f"SM{worker:010d}{person:012d}{step_number:010d}"}   # SM + 32 digits
         response = client.post("/twilio/messages", data=form)
         statuses.append(response.status_code)
         texts = [m.text or "" for m in ET.fromstring(response.data).iter("Message")]

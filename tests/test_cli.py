@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 
+import pytest
 from conftest import opened
 
 from bot import settings
@@ -87,3 +88,35 @@ def test_the_dry_run_sender_writes_the_outbox(app):
             {"to": "whatsapp:+5216641234567", "channel": "whatsapp", "body": "Recordatorio"},
             {"to": "whatsapp:+5216641234567", "channel": "whatsapp", "body": None,
              "template": "HX1", "variables": {"1": "Ana"}}]
+
+
+CSV = ("phone,name,city,date,time,report_time,a_number,whatsapp,consent\n"
+       "664 123 4567,M. R.,tijuana,15/03/2027,8:30,4:30,,si,si\n"
+       "664 123 4568,José Peña,tijuana,16/03/2027,9:00,,,si,si\n")
+
+
+@pytest.mark.parametrize("encoding,says", [
+    ("cp1252", "line 3 has byte 0xe9"), ("latin-1", "line 3 has byte 0xe9"),
+    ("utf-16", "the file is UTF-16")])
+def test_a_csv_that_is_not_utf8_gets_a_clear_message_naming_utf8(app, runner, tmp_path,
+                                                                 encoding, says):
+    runner.invoke(args=["shelters", "add", "Casa del Migrante", "--city", "tijuana"])
+    path = tmp_path / "people.csv"
+    path.write_bytes(CSV.encode(encoding))
+    result = runner.invoke(args=["contacts", "import", str(path), "--shelter", "Casa del Migrante"])
+    assert result.exit_code != 0
+    assert says in result.output and "CSV UTF-8" in result.output
+    assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT count(*) FROM people").fetchone() == (0,)
+
+
+def test_a_utf8_csv_with_or_without_a_byte_order_mark_imports(app, runner, tmp_path):
+    runner.invoke(args=["shelters", "add", "Casa del Migrante", "--city", "tijuana"])
+    path = tmp_path / "people.csv"
+    path.write_bytes(CSV.encode("utf-8-sig"))
+    result = runner.invoke(args=["contacts", "import", str(path), "--shelter", "Casa del Migrante"])
+    assert "imported 2, already there 0, bad rows 0" in result.output, result.output
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        names = [opened(app, n) for (n,) in conn.execute("SELECT name FROM people ORDER BY id")]
+    assert names == ["M. R.", "José Peña"]

@@ -113,3 +113,30 @@ def test_a_half_finished_conversation_expires(app):
     later = Phone(app, now=NOW + timedelta(hours=3))
     reply = later.send("8:30")
     assert "se cerró sin guardar" in reply and "¿Qué quiere hacer?" in reply
+
+
+@pytest.mark.parametrize("word", ["baja por favor", "STOP ALL", "BA\u200bJA", "ba\u00adja",
+                                  "Por favor, BAJA.", "muchas gracias baja", "B\u200cA\u200dJ\u2060A"])
+def test_polite_spaced_or_invisibly_split_opt_outs_work(app, phone, word):
+    phone.talk(*MID_FLOW)
+    assert "ALTA" in phone.send(word)
+    assert phone.send("hola") == ""
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT opted_out FROM contacts").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize("sentence", ["me dieron de baja en el trabajo", "no me den de baja",
+                                      "Baja California", "gracias"])
+def test_a_sentence_that_mentions_a_command_word_is_not_that_command(app, phone, sentence):
+    phone.send("hola")
+    assert phone.send(sentence)   # answered, not a silent opt-out
+    assert "¿Qué quiere hacer?" in phone.send("menu")
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT opted_out FROM contacts").fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize("text,command", [
+    ("ayuda porfa", "help"), ("borrar mis datos por favor, gracias", "delete"),
+    ("MENU\u200b", "menu"), ("gracias", None), ("por favor", None), ("baja mis datos", None)])
+def test_courtesy_is_trimmed_only_at_the_ends_and_never_becomes_a_command(app, text, command):
+    assert app.extensions["engine"].vocabulary.command(text) == command

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 import xml.etree.ElementTree as ET
@@ -23,8 +24,13 @@ def texts(response) -> list[str]:
     return [m.text or "" for m in ET.fromstring(response.data).iter("Message")]
 
 
-def form(body: str = "hola", sid: str = "SM1", sender: str = "+526641234567", **extra) -> dict:
-    return {"From": sender, "To": "+15005550006", "Body": body, "MessageSid": sid,
+def message_sid(label: str) -> str:
+    """A well-formed MessageSid ("SM" and 32 hex digits), the same for the same label."""
+    return "SM" + hashlib.md5(label.encode()).hexdigest()
+
+
+def form(body: str = "hola", sid: str = "1", sender: str = "+526641234567", **extra) -> dict:
+    return {"From": sender, "To": "+15005550006", "Body": body, "MessageSid": message_sid(sid),
             "NumMedia": "0", **extra}
 
 
@@ -60,7 +66,7 @@ def test_behind_a_tls_proxy_the_public_url_is_what_twilio_signed(tmp_path):
     public = "https://bot.example.org/twilio/messages"
     assert post(client, form(), url=public).status_code == 200
     # Signed for the URL the proxy forwarded to, not the public one: refused.
-    assert post(client, form(sid="SM2"), url=URL).status_code == 403
+    assert post(client, form(sid="2"), url=URL).status_code == 403
 
 
 def test_without_an_auth_token_every_request_is_refused(tmp_path):
@@ -81,19 +87,19 @@ def test_only_a_testing_app_may_switch_validation_off(tmp_path, monkeypatch):
 
 
 def test_a_repeated_message_sid_changes_nothing_and_gets_no_second_reply(app, client):
-    first = post(client, form("hola", sid="SMreplay"))
+    first = post(client, form("hola", sid="replay"))
     assert texts(first)
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         before = conn.execute("SELECT node, vars, attempts FROM conversations").fetchall()
-    again = post(client, form("1", sid="SMreplay"))
+    again = post(client, form("1", sid="replay"))
     assert again.status_code == 200 and texts(again) == []
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         assert conn.execute("SELECT node, vars, attempts FROM conversations").fetchall() == before
 
 
 def test_whatsapp_521_and_sms_52_are_one_person_answered_on_each_channel(app, client):
-    post(client, form("hola", sid="SM1", sender="whatsapp:+5216641234567"))
-    reply = texts(post(client, form("hola", sid="SM2", sender="+526641234567")))
+    post(client, form("hola", sid="1", sender="whatsapp:+5216641234567"))
+    reply = texts(post(client, form("hola", sid="2", sender="+526641234567")))
     assert "gratis" not in reply[0]   # not introduced twice: the same person
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         phones = conn.execute("SELECT phone FROM contacts").fetchall()
@@ -130,8 +136,8 @@ def test_any_body_gets_a_short_spanish_answer(client, body):
     {"NumMedia": "not a number"},
 ])
 def test_media_voice_notes_and_locations_get_a_text_only_answer(client, extra):
-    post(client, form("hola", sid="SM0"))
-    response = post(client, form("", sid="SMmedia", **extra))
+    post(client, form("hola", sid="0"))
+    response = post(client, form("", sid="media", **extra))
     assert response.status_code == 200
     assert "Solo puedo leer mensajes de texto" in texts(response)[0]
 
@@ -149,26 +155,26 @@ def test_a_failure_inside_stores_nothing_and_answers_in_spanish(app, client, mon
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    post(client, form("hola", sid="SM1"))
+    post(client, form("hola", sid="1"))
     monkeypatch.setattr(store, "save_hearing", broken)
     for n, body in enumerate(["1", "MR", "1", "15/3/2027", "8:30", "no se", "no", "1"]):
-        reply = texts(post(client, form(body, sid=f"SMx{n}")))
+        reply = texts(post(client, form(body, sid=f"x{n}")))
     assert "tuvimos un problema" in reply[0]
     assert count(app, "hearings") == 0 and count(app, "people") == 0
     # The failed message was not recorded, so Twilio's retry of it is processed again.
     monkeypatch.undo()
-    assert "Guardado" in texts(post(client, form("1", sid="SMx7")))[0]
+    assert "Guardado" in texts(post(client, form("1", sid="x7")))[0]
 
 
 def test_two_messages_from_one_person_at_once_are_processed_one_after_the_other(app):
-    post(app.test_client(), form("hola", sid="SM0"))
+    post(app.test_client(), form("hola", sid="0"))
     barrier = threading.Barrier(2)
     replies = []
 
     def send(n: int) -> None:
         client = app.test_client()
         barrier.wait()
-        replies.append(texts(post(client, form("1", sid=f"SMc{n}")))[0])
+        replies.append(texts(post(client, form("1", sid=f"c{n}")))[0])
 
     threads = [threading.Thread(target=send, args=(n,)) for n in range(2)]
     for t in threads:
