@@ -299,7 +299,8 @@ def test_the_per_second_cap_is_honoured():
 
 def test_the_twilio_really_checks_requests_against_the_spec(twilio):
     response = requests.post(f"{twilio.url}/2010-04-01/Accounts/{ACCOUNT}/Messages.json",
-                             data={"Body": "no To"}, auth=(ACCOUNT, "token"), timeout=5)
+                             data={"From": "+15005550006", "Body": "no To"},
+                             auth=(ACCOUNT, "token"), timeout=5)
     assert response.status_code == 201
     assert len(twilio.violations) == 1
     twilio.violations.clear()
