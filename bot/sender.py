@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import threading
@@ -13,19 +14,28 @@ from flask import Flask
 from .eventlog import event, pseudonym
 from .identity import parse_sender
 
+# Twilio's clock and ours may differ a little; a message created this much before the send
+# we are looking for can still be it.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+LOOKUP_LIMIT = 50
+
 
 @dataclass(frozen=True)
 class Sent:
     sid: str
     status: str
+    error_code: int | None = None
 
 
 class SendError(Exception):
-    """Twilio refused or could not be reached; code and status say why (None when unknown)."""
+    """Twilio refused or could not be reached; code and status say why (None when unknown).
 
-    def __init__(self, code: int | None, status: int | None):
+    `unknown` is true when the request may have reached Twilio all the same (a timeout, a
+    connection dropped before the answer): the message may be on its way."""
+
+    def __init__(self, code: int | None, status: int | None, unknown: bool = False):
         super().__init__(f"send failed: code={code} status={status}")
-        self.code, self.status = code, status
+        self.code, self.status, self.unknown = code, status, unknown
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class Outgoing:
     body: str | None = None          # free text
     content_sid: str | None = None   # an approved WhatsApp template, instead of a body
     variables: dict | None = None    # the template's {{1}}, {{2}}...
+    reminder: int | None = None      # the reminder it carries, named in the status callback
 
 
 class DryRunSender:
@@ -43,6 +54,9 @@ class DryRunSender:
     def __init__(self, path: str, key: str):
         self.path, self.key = path, key
         self._lock = threading.Lock()
+
+    def can_send(self, channel: str) -> bool:
+        return True
 
     def send(self, message: Outgoing) -> Sent:
         record = {"to": message.to, "channel": message.channel, "body": message.body}
@@ -53,6 +67,11 @@ class DryRunSender:
         event("message_out", contact=pseudonym(parse_sender(message.to).phone, self.key),
               channel=message.channel, sender="dry_run", template=bool(message.content_sid))
         return Sent("DR" + uuid.uuid4().hex, "dry_run")
+
+    def find(self, message: Outgoing, since: dt.datetime) -> list[Sent]:
+        """Nothing to look up: the outbox keeps no time, so this month's line cannot be told
+        from last month's, and a line written twice after a crash harms no one."""
+        return []
 
 
 class TwilioSender:
@@ -82,6 +101,20 @@ class TwilioSender:
             self._local.client = client
         return self._local.client
 
+    def can_send(self, channel: str) -> bool:
+        """Whether a sender for this channel is set (a Messaging Service chooses its own)."""
+        return bool(self.config.get("TWILIO_MESSAGING_SERVICE_SID") or self.config.get(
+            "TWILIO_WHATSAPP_FROM" if channel == "whatsapp" else "TWILIO_SMS_FROM"))
+
+    def status_callback(self, message: Outgoing) -> str | None:
+        """Where Twilio reports on the message; it names the reminder, so a report on a send
+        whose answer never came still finds its reminder."""
+        base = self.config.get("PUBLIC_BASE_URL")
+        if not base:
+            return None
+        url = base.rstrip("/") + "/twilio/status"
+        return url if message.reminder is None else f"{url}?reminder={message.reminder}"
+
     def send(self, message: Outgoing) -> Sent:
         from twilio.base.exceptions import TwilioException, TwilioRestException
 
@@ -96,8 +129,9 @@ class TwilioSender:
         else:
             params["from_"] = self.config[
                 "TWILIO_WHATSAPP_FROM" if message.channel == "whatsapp" else "TWILIO_SMS_FROM"]
-        if self.config.get("PUBLIC_BASE_URL"):
-            params["status_callback"] = self.config["PUBLIC_BASE_URL"].rstrip("/") + "/twilio/status"
+        callback = self.status_callback(message)
+        if callback:
+            params["status_callback"] = callback
         ref = pseudonym(parse_sender(message.to).phone, self.key)
         try:
             sent = self.client.messages.create(**params)
@@ -106,12 +140,64 @@ class TwilioSender:
                   status=exc.status)
             raise SendError(exc.code, exc.status) from None
         except (TwilioException, OSError) as exc:   # timeouts and refused connections
+            # The request may have reached Twilio before the answer was lost: say so, so the
+            # message is looked up before it is sent again.
             event("send_unreachable", contact=ref, channel=message.channel,
                   error=type(exc).__name__)
-            raise SendError(None, None) from None
+            raise SendError(None, None, unknown=True) from None
         event("message_out", contact=ref, channel=message.channel, sender="twilio",
               template=bool(message.content_sid), status=sent.status)
         return Sent(sent.sid, sent.status)
+
+    def find(self, message: Outgoing, since: dt.datetime) -> list[Sent]:
+        """Return the messages Twilio took for this one since `since`, newest first.
+
+        Twilio lists messages by the day they were sent (DateSent, GMT), so a message still in
+        Twilio's queue is not listed yet; its status callback names the reminder instead.
+        Raise SendError when Twilio cannot be asked."""
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        earliest = (since - CLOCK_SKEW).astimezone(dt.UTC)
+        first_day = earliest.replace(hour=0, minute=0, second=0, microsecond=0)
+        ref = pseudonym(parse_sender(message.to).phone, self.key)
+        try:
+            listed = self.client.messages.list(to=message.to, date_sent_after=first_day,
+                                               limit=LOOKUP_LIMIT)
+        except TwilioRestException as exc:
+            event("lookup_refused", contact=ref, code=exc.code, status=exc.status)
+            raise SendError(exc.code, exc.status) from None
+        except (TwilioException, OSError) as exc:
+            answer = exc.args[1] if len(exc.args) > 1 else None
+            if hasattr(answer, "status_code"):    # the client's "Unable to fetch page"
+                code = _error_code(answer.text)
+                event("lookup_refused", contact=ref, code=code, status=answer.status_code)
+                raise SendError(code, answer.status_code) from None
+            event("lookup_unreachable", contact=ref, error=type(exc).__name__)
+            raise SendError(None, None, unknown=True) from None
+        found = [Sent(m.sid, m.status, m.error_code) for m in listed
+                 if m.direction == "outbound-api"
+                 and (m.date_created is None or m.date_created >= earliest)
+                 and _same_message(message, m.body)]
+        event("lookup", contact=ref, listed=len(listed), matching=len(found))
+        return found
+
+
+def _error_code(text: str) -> int | None:
+    try:
+        code = json.loads(text).get("code")
+    except (ValueError, AttributeError):
+        return None
+    return code if isinstance(code, int) else None
+
+
+def _same_message(message: Outgoing, body: str | None) -> bool:
+    """Whether a body listed by Twilio is this message's: the same text, or for a template
+    (whose text Twilio fills in) every value put into it."""
+    if body is None:
+        return False
+    if message.content_sid:
+        return all(str(value) in body for value in (message.variables or {}).values())
+    return " ".join(body.split()) == " ".join((message.body or "").split())
 
 
 def has_twilio_credentials(config: dict) -> bool:
