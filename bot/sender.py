@@ -1,19 +1,30 @@
-"""Outbound messages: through Twilio when credentials exist, otherwise into a dry-run outbox file."""
+"""Outbound messages: through Twilio, or into a dry-run outbox file when that is chosen."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import threading
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from flask import Flask
 
 from .eventlog import event, pseudonym
-from .identity import parse_sender
+from .identity import UnknownAddress, parse_sender
 
+try:
+    import fcntl
+except ImportError:   # not on Windows: there the outbox is guarded within one process only
+    fcntl = None
+
+# Any of these means Twilio was meant: the app then sends through Twilio or does not start.
+TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_SMS_FROM",
+                   "TWILIO_WHATSAPP_FROM", "TWILIO_MESSAGING_SERVICE_SID")
 # Twilio's clock and ours may differ a little; a message created this much before the send
 # we are looking for can still be it.
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -38,6 +49,10 @@ class SendError(Exception):
         self.code, self.status, self.unknown = code, status, unknown
 
 
+class SenderSettingsError(RuntimeError):
+    """The settings ask for Twilio but lack something it needs: starting would only pretend to send."""
+
+
 @dataclass(frozen=True)
 class Outgoing:
     to: str                          # the exact address: "+52..." or "whatsapp:+52..."
@@ -49,11 +64,29 @@ class Outgoing:
 
 
 class DryRunSender:
-    """Append each message as a JSON line to a local file instead of sending it."""
+    """Append each message as a JSON line to a local file (mode 600) instead of sending it."""
+
+    name = "dry_run"
 
     def __init__(self, path: str, key: str):
         self.path, self.key = path, key
         self._lock = threading.Lock()
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        # The outbox holds phone numbers and message texts: only the bot's user may read it.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        os.chmod(path, 0o600)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the outbox against this process's threads and the other processes."""
+        with self._lock:
+            fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                if fcntl:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)
 
     def can_send(self, channel: str) -> bool:
         return True
@@ -62,8 +95,11 @@ class DryRunSender:
         record = {"to": message.to, "channel": message.channel, "body": message.body}
         if message.content_sid:
             record.update(template=message.content_sid, variables=message.variables)
-        with self._lock, open(self.path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        with self._locked():
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as f:
+                f.write(line)
         event("message_out", contact=pseudonym(parse_sender(message.to).phone, self.key),
               channel=message.channel, sender="dry_run", template=bool(message.content_sid))
         return Sent("DR" + uuid.uuid4().hex, "dry_run")
@@ -73,9 +109,45 @@ class DryRunSender:
         from last month's, and a line written twice after a crash harms no one."""
         return []
 
+    def forget(self, phones: Iterable[str]) -> int:
+        """Remove every line written to these phones (BORRAR, retention); return how many."""
+        phones = set(phones)
+        if not phones:
+            return 0
+        with self._locked():
+            try:
+                with open(self.path, encoding="utf-8") as f:
+                    lines = f.readlines()
+            except FileNotFoundError:
+                return 0
+            keep = [line for line in lines if not _addressed_to(line, phones)]
+            removed = len(lines) - len(keep)
+            if removed:
+                # A new file beside the old one, then a rename: a crash leaves either the old
+                # outbox or the new one, never half of one.
+                temporary = f"{self.path}.{os.getpid()}.tmp"
+                fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.writelines(keep)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(temporary, self.path)
+        event("outbox_forgotten", lines=removed)
+        return removed
+
+
+def _addressed_to(line: str, phones: set[str]) -> bool:
+    try:
+        return parse_sender(json.loads(line)["to"]).phone in phones
+    except (ValueError, KeyError, TypeError, UnknownAddress):
+        # A line that cannot be read: drop it if it names one of the phones at all.
+        return any(phone in line or phone.lstrip("+") in line for phone in phones)
+
 
 class TwilioSender:
     """Send through the real Twilio client (pointed elsewhere by TWILIO_API_BASE_URL in tests)."""
+
+    name = "twilio"
 
     def __init__(self, config: dict):
         self.config, self.key = config, config["SECRET_KEY"]
@@ -181,6 +253,10 @@ class TwilioSender:
         event("lookup", contact=ref, listed=len(listed), matching=len(found))
         return found
 
+    def forget(self, phones: Iterable[str]) -> int:
+        """Nothing local to forget: Twilio keeps its own message log (see docs/DEPLOY.md)."""
+        return 0
+
 
 def _error_code(text: str) -> int | None:
     try:
@@ -200,13 +276,43 @@ def _same_message(message: Outgoing, body: str | None) -> bool:
     return " ".join(body.split()) == " ".join((message.body or "").split())
 
 
-def has_twilio_credentials(config: dict) -> bool:
-    return bool(config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN"))
+def missing_settings(config: dict) -> list[str]:
+    """Name what Twilio sending still needs."""
+    missing = [name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if not config.get(name)]
+    if not (config.get("TWILIO_SMS_FROM") or config.get("TWILIO_MESSAGING_SERVICE_SID")):
+        missing.append("TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID")
+    # Without it no status callback is requested, and an undelivered reminder goes unnoticed.
+    if not config.get("TESTING") and not config.get("PUBLIC_BASE_URL"):
+        missing.append("PUBLIC_BASE_URL")
+    return missing
+
+
+def choose(config: dict) -> str:
+    """Say which sender the settings ask for, "twilio" or "dry_run"; raise SenderSettingsError,
+    naming every missing setting, when they ask for Twilio without what it needs."""
+    chosen = config.get("SENDER") or None
+    if chosen not in (None, "twilio", "dry_run"):
+        raise SenderSettingsError(f"SENDER must be 'twilio' or 'dry_run', not {chosen!r}.")
+    if chosen == "dry_run":
+        return "dry_run"
+    if chosen is None and not any(config.get(name) for name in TWILIO_SETTINGS):
+        return "dry_run"     # a fresh checkout: `make run` with nothing set
+    missing = missing_settings(config)
+    if not missing:
+        return "twilio"
+    if chosen is None and config.get("TESTING"):
+        return "dry_run"     # tests set TWILIO_AUTH_TOKEN alone, to sign webhooks
+    raise SenderSettingsError(
+        "Twilio settings are incomplete, so no message could be sent. Missing: "
+        + "; ".join(missing) + ". Set them (docs/DEPLOY.md), or set SENDER=dry_run to write "
+        "outbound messages to the outbox file instead of sending them.")
 
 
 def init_app(app: Flask) -> None:
-    if has_twilio_credentials(app.config):
+    if choose(app.config) == "twilio":
         app.extensions["sender"] = TwilioSender(app.config)
-    else:
-        os.makedirs(os.path.dirname(app.config["OUTBOX_PATH"]) or ".", exist_ok=True)
-        app.extensions["sender"] = DryRunSender(app.config["OUTBOX_PATH"], app.config["SECRET_KEY"])
+        return
+    app.extensions["sender"] = DryRunSender(app.config["OUTBOX_PATH"], app.config["SECRET_KEY"])
+    if not app.testing:
+        # Nothing leaves the machine: make that visible to whoever reads the log.
+        event("sender_dry_run", logging.WARNING, explicit=bool(app.config.get("SENDER")))
