@@ -73,8 +73,9 @@ class DryRunSender:
         self._lock = threading.Lock()
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         # The outbox holds phone numbers and message texts: only the bot's user may read it.
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
-        os.chmod(path, 0o600)
+        # It is created so on the first message; one left by an older version is closed now.
+        if os.path.exists(path):
+            os.chmod(path, 0o600)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
