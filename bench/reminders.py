@@ -101,6 +101,7 @@ def main() -> None:
               "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t",
               "TWILIO_SMS_FROM": "+15005550006", "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
               "TWILIO_API_BASE_URL": f"http://127.0.0.1:{port}",
+              "PUBLIC_BASE_URL": "https://bench.example.org",
               "SEND_RATE_PER_SECOND": 0, "DISPATCH_BATCH": 5000, "SEND_THREADS": args.threads}
     app = create_app({"TESTING": True, **config}, instance_path=tmp)
     started = time.perf_counter()

@@ -87,6 +87,7 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="bench-webhook-")
     env = {**os.environ, "DATABASE": os.path.join(tmp, "db.sqlite3"), "SECRET_KEY": "bench",
            "TWILIO_AUTH_TOKEN": TOKEN, "OUTBOX_PATH": os.path.join(tmp, "out.jsonl"),
+           "SENDER": "dry_run",   # the token alone checks signatures; nothing is sent
            "LOG_LEVEL": "WARNING", "RATE_LIMIT_MESSAGES": "1000000",
            "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
            "PYTHONPATH": os.path.join(ROOT, "bench")}

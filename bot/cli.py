@@ -52,7 +52,8 @@ def banner_command() -> None:
     """Print how to talk to the running bot."""
     config = current_app.config
     if isinstance(current_app.extensions["sender"], DryRunSender):
-        outbound = f"no Twilio credentials: outbound messages go to {config['OUTBOX_PATH']}"
+        why = "SENDER=dry_run" if config["SENDER"] else "no Twilio setting"
+        outbound = f"dry run ({why}): outbound messages are written to {config['OUTBOX_PATH']}, never sent"
     else:
         outbound = "outbound messages are sent through Twilio"
     if not config["TWILIO_AUTH_TOKEN"]:

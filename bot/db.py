@@ -165,6 +165,25 @@ def m004_inbound_abuse(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX inbound_by_contact ON inbound_messages(contact_id, received_at)")
 
 
+@migrations()
+def m005_send_confirmation(db: sqlite_utils.Database) -> None:
+    # When a send's outcome became unknown (a timeout, a crash after the request went out):
+    # such a reminder is looked up at Twilio before it is sent again.
+    db.execute("ALTER TABLE reminders ADD COLUMN unconfirmed_at TEXT")
+    # Delivery reports that came before their send was recorded (Twilio may call back before
+    # its answer to the send arrives), kept until the send is recorded. Only ids and codes.
+    db.execute("""
+        CREATE TABLE early_statuses (
+            sid TEXT PRIMARY KEY,
+            reminder_id INTEGER REFERENCES reminders(id) ON DELETE CASCADE,
+            status TEXT NOT NULL,
+            error_code INTEGER,
+            received_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX early_statuses_reminder ON early_statuses(reminder_id)")
+    db.execute("CREATE INDEX early_statuses_received ON early_statuses(received_at)")
+
+
 def connect(path: str, busy_timeout_ms: int = 5000) -> sqlite_utils.Database:
     """Open the database with WAL, a busy timeout and foreign keys on."""
     conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)

@@ -17,12 +17,31 @@ from .db import get_db, write
 from .engine import REMINDER_NODES, Conversation, Engine
 from .eventlog import contact_ref, event
 from .reminders import DAY_AFTER, MONTHLY, WELCOME, next_allowed
-from .sender import Outgoing, SendError
+from .sender import CLOCK_SKEW, Outgoing, SendError, Sent
 from .sms import for_sms
 from .views import ViewInput, When, render, render_reply, view_this_report
 
 OPTED_OUT, INVALID_NUMBER, OUTSIDE_WINDOW, UNREACHABLE_HANDSET = 21610, 21211, 63016, 30003
+# WhatsApp failed, but an SMS to the same phone can still reach it: fall back to SMS once.
+# Meanings from Twilio's error dictionary (twilio.com/docs/api/errors/<code>). Not here: 63016
+# (outside the 24-hour window: the approved template comes first), 63014 (the person blocked
+# us on WhatsApp: their choice, not a failure to work around).
+WHATSAPP_CHANNEL_FAILURES = {
+    63003: "Channel could not find To address: the number is not, or no longer, on WhatsApp",
+    63005: "Channel did not accept given content; also a recipient who is not a valid WhatsApp "
+           "user, or a country WhatsApp does not serve for this business",
+    63007: "no WhatsApp sender with this From: ours is missing or still pending approval",
+    63013: "Channel policy violation: WhatsApp's content rules",
+    63018: "Rate limit exceeded for Channel: the WhatsApp sender's messaging limit",
+    63021: "Channel invalid content, such as a template over 1,024 characters",
+    63024: "Invalid message recipient: not on WhatsApp, terms not accepted, or an old app",
+    63032: "a WhatsApp limitation: the number is part of a Meta experiment (WhatsApp's 472)",
+    63049: "Meta chose not to deliver the template (it took it for marketing)",
+}
+UNDELIVERED = ("undelivered", "failed")
 STALE_MONTHLY = dt.timedelta(days=2)
+# A report on a send comes within minutes; Twilio keeps a message queued at most four hours.
+EARLY_STATUS_KEEP = dt.timedelta(days=2)
 # What each template's {{n}} holds; docs/TEMPLATES.md gives the texts to submit for approval.
 TEMPLATE_VARIABLES = {"welcome": ("shelter",), "week_before": ("name", "when", "port", "report"),
                       "day_before": ("name", "when", "port", "report"),
@@ -30,13 +49,16 @@ TEMPLATE_VARIABLES = {"welcome": ("shelter",), "week_before": ("name", "when", "
 
 
 def classify(code: int | None, status: int | None) -> str:
-    """Say what to do about a failed send: retry, opt_out, unreachable, fallback or fail."""
+    """Say what to do about a failed send: retry, opt_out, unreachable, fallback (the
+    template, then SMS), fallback_sms or fail."""
     if code == OPTED_OUT:
         return "opt_out"
     if code == INVALID_NUMBER:
         return "unreachable"
     if code == OUTSIDE_WINDOW:
         return "fallback"
+    if code in WHATSAPP_CHANNEL_FAILURES:
+        return "fallback_sms"
     if (code == UNREACHABLE_HANDSET or status == 429 or (status or 0) >= 500
             or (code is None and status is None)):
         return "retry"
@@ -95,6 +117,7 @@ class Dispatcher:
             rows = queue.claim_due(db, now, self.config["CLAIM_LEASE_SECONDS"],
                                    self.config["DISPATCH_BATCH"])
             queue.beat(db, "scheduler", now)
+            queue.forget_early_statuses(db, now - EARLY_STATUS_KEEP)
         report = Report(claimed=len(rows))
         # After downtime several reminders of one hearing can be due at once: only the
         # latest says what matters now ("tomorrow" beats "in a week").
@@ -129,13 +152,32 @@ class Dispatcher:
             return self.deliver_one(row, now)
 
     def deliver_one(self, row: dict, now: dt.datetime) -> str:
+        attempt = Attempt()
         try:
-            return self.deliver(get_db(), row, now)
+            return self.deliver(get_db(), row, now, attempt)
         except Exception as exc:   # one bad row must not stop the others
             event("reminder_error", logging.ERROR, reminder=row["id"], error=type(exc).__name__)
-            return "error"   # its claim lapses and the next pass takes it again
+            return self.errored(row, type(exc).__name__, now, attempt)
 
-    def deliver(self, db, row: dict, now: dt.datetime) -> str:
+    def errored(self, row: dict, error: str, now: dt.datetime, attempt: Attempt) -> str:
+        """Count the attempt and retry later, failing after SEND_MAX_ATTEMPTS: a reminder that
+        raises every time is not retried forever. Only the exception's type is kept: its
+        message may quote a name or a number."""
+        attempts = row["attempts"] + 1
+        retry = (now + backoff(attempts, self.config["SEND_RETRY_BASE_SECONDS"])
+                 if attempts < self.config["SEND_MAX_ATTEMPTS"] else None)
+        # If the send had started, it may have reached Twilio: look it up before sending again.
+        unconfirmed = now if attempt.sending else _unconfirmed(row)
+        db = get_db()
+        try:
+            with write(db):
+                queue.record_error(db, row["id"], error, retry, now, unconfirmed)
+        except Exception as exc:   # the claim lapses; the next pass counts it and looks it up
+            event("reminder_error", logging.ERROR, reminder=row["id"], error=type(exc).__name__,
+                  where="recording")
+        return "error"
+
+    def deliver(self, db, row: dict, now: dt.datetime, attempt: Attempt) -> str:
         contact = store.contact_by_id(db, row["contact_id"])
         ref = contact_ref(contact["phone"])
         city = self.engine.cities[row["city"]]
@@ -156,25 +198,79 @@ class Dispatcher:
         allowed = next_allowed(now, city.zone, self.engine.schedule)
         if allowed > now:   # late (the scheduler was down): never at night
             with write(db):
-                queue.retry_at(db, row["id"], allowed, now, attempted=False)
+                queue.retry_at(db, row["id"], allowed, now, attempted=False,
+                               unconfirmed_at=_unconfirmed(row))
             return "deferred"
         message = self.compose(db, row, contact, now)
         if message is None:
             with write(db):
                 queue.finish(db, row["id"], "failed", "no_channel", now)
             return "failed"
+        if row["unconfirmed_at"]:
+            outcome = self.confirm(db, row, contact, message, now)
+            if outcome:
+                return outcome
+            if row["attempts"] >= self.config["SEND_MAX_ATTEMPTS"]:
+                # Claims that lapsed again and again (a pass dying on this reminder).
+                with write(db):
+                    queue.finish(db, row["id"], "failed", "attempts", now)
+                event("reminder_failed", logging.WARNING, contact=ref, kind=row["kind"],
+                      action="failed", error="attempts", attempt=row["attempts"])
+                return "failed"
         self.rate.wait()
+        attempt.sending = True
         try:
             sent = self.sender.send(message)
         except SendError as exc:
             return self.failed(db, row, contact, classify(exc.code, exc.status),
-                               f"{exc.code or exc.status or 'network'}", now)
+                               f"{exc.code or exc.status or 'network'}", now,
+                               unconfirmed_at=now if exc.unknown else None)
+        return self.record_sent(db, row, contact, message, sent, now)
+
+    def confirm(self, db, row: dict, contact: dict, message: Outgoing,
+                now: dt.datetime) -> str | None:
+        """Before sending again, find out whether the last send reached Twilio after all: a
+        status callback that named this reminder, else Twilio's list of messages to the
+        address. Return the outcome when it did or when Twilio could not be asked; None when
+        it did not, and the message is to be sent."""
+        since = _unconfirmed(row)
+        sid = queue.early_sid_of(db, row["id"], since - CLOCK_SKEW)
+        if sid:
+            found: Sent | None = Sent(sid, "queued")
+        else:
+            try:
+                candidates = self.sender.find(message, since)
+            except SendError as exc:   # still unknown: ask again later, counting the attempt
+                return self.failed(db, row, contact, "retry",
+                                   f"lookup_{exc.code or exc.status or 'network'}", now,
+                                   unconfirmed_at=since)
+            # A message recorded for another reminder (a family member's) is not this one.
+            recorded = queue.recorded_sids(db, [c.sid for c in candidates])
+            found = next((c for c in candidates if c.sid not in recorded), None)
+        event("send_looked_up", contact=contact_ref(contact["phone"]), kind=row["kind"],
+              found=found is not None, by="callback" if sid else "list")
+        if found is None:
+            return None
+        return self.record_sent(db, row, contact, message, found, now, found=True)
+
+    def record_sent(self, db, row: dict, contact: dict, message: Outgoing, sent: Sent,
+                    now: dt.datetime, found: bool = False) -> str:
+        """Mark the reminder sent, and apply a delivery report that came before this did.
+        `found`: the send was found at Twilio after an unknown outcome, its attempt counted."""
         with write(db):
-            queue.mark_sent(db, row["id"], sent.sid, message.channel, now)
+            queue.mark_sent(db, row["id"], sent.sid, message.channel, now, attempted=not found)
+            report = queue.take_early_status(db, sent.sid) or (
+                {"status": sent.status, "error_code": sent.error_code} if found else None)
+            if report:
+                queue.record_delivery(db, row["id"], report["status"], now)
             if row["kind"] == DAY_AFTER:
                 self.await_answer(db, row, now)
-        event("reminder_sent", contact=ref, kind=row["kind"], channel=message.channel,
-              template=bool(message.content_sid), attempt=row["attempts"] + 1)
+        event("reminder_sent", contact=contact_ref(contact["phone"]), kind=row["kind"],
+              channel=message.channel, template=bool(message.content_sid),
+              attempt=row["attempts"] + int(not found))
+        if report and report["status"] in UNDELIVERED:
+            return self.undelivered(db, queue.by_sid(db, sent.sid), contact,
+                                    report["error_code"], now)
         return "sent"
 
     def compose(self, db, row: dict, contact: dict, now: dt.datetime) -> Outgoing | None:
@@ -183,6 +279,8 @@ class Dispatcher:
         addresses = store.addresses_of(db, contact["id"])
         channel = "sms" if row["fallback"] == "sms" else (
             max(addresses, key=lambda c: addresses[c]["last_seen_at"]) if addresses else "sms")
+        if not self.sender.can_send(channel):
+            channel = "sms"   # no WhatsApp sender is set up: every phone also takes SMS
         context = store.context_of(db, contact, False)
         view = ViewInput({"hearing_id": row["hearing_id"]}, context, self.engine.reference, now,
                          self.engine.schedule)
@@ -193,15 +291,16 @@ class Dispatcher:
             inside = last and now - dt.datetime.fromisoformat(last) < window
             if inside and row["fallback"] != "template":
                 return Outgoing(addresses["whatsapp"]["address"], "whatsapp",
-                                self.body(row, context, language, now))
+                                self.body(row, context, language, now), reminder=row["id"])
             template = self.config.get(f"TWILIO_TEMPLATE_{row['kind'].upper()}")
             if template:
                 return Outgoing(addresses["whatsapp"]["address"], "whatsapp",
                                 content_sid=template,
-                                variables=self.variables(row["kind"], view, language))
+                                variables=self.variables(row["kind"], view, language),
+                                reminder=row["id"])
             channel = "sms"   # no approved template: an SMS is better than nothing
         body = for_sms(self.body(row, context, language, now), self.config["SMS_KEEP_ACCENTS"])
-        return Outgoing(contact["phone"], "sms", body)
+        return Outgoing(contact["phone"], "sms", body, reminder=row["id"])
 
     def body(self, row: dict, context, language: str, now: dt.datetime) -> str:
         blocks = self.engine.preview(REMINDER_NODES[row["kind"]], context,
@@ -231,9 +330,11 @@ class Dispatcher:
             REMINDER_NODES[DAY_AFTER], {"hearing_id": row["hearing_id"]}, 0, now), now)
 
     def failed(self, db, row: dict, contact: dict, action: str, error: str,
-               now: dt.datetime, already_counted: bool = False) -> str:
+               now: dt.datetime, already_counted: bool = False,
+               unconfirmed_at: dt.datetime | None = None) -> str:
         """Apply what a refusal means, from the send itself or from a delivery callback
-        (whose attempt was counted when it was sent)."""
+        (whose attempt was counted when it was sent). `unconfirmed_at`: the send may have
+        reached Twilio all the same, so a retry looks it up first."""
         ref = contact_ref(contact["phone"])
         attempted = not already_counted
         attempts = row["attempts"] + int(attempted)
@@ -245,15 +346,17 @@ class Dispatcher:
             elif action == "unreachable":
                 store.set_unreachable(db, contact["id"])
                 queue.finish(db, row["id"], "failed", error, now, attempted=attempted)
-            elif action == "fallback" and row["fallback"] != "sms":
+            elif action in ("fallback", "fallback_sms") and row["fallback"] != "sms":
                 has_template = self.config.get(f"TWILIO_TEMPLATE_{row['kind'].upper()}")
-                fallback = "template" if has_template and row["fallback"] is None else "sms"
+                fallback = ("template" if action == "fallback" and has_template
+                            and row["fallback"] is None else "sms")
                 queue.retry_at(db, row["id"], now, now, error=error, fallback=fallback,
                                attempted=attempted)
                 action = f"fallback_{fallback}"
             elif action == "retry" and attempts < self.config["SEND_MAX_ATTEMPTS"]:
                 queue.retry_at(db, row["id"], now + backoff(attempts, self.config[
-                    "SEND_RETRY_BASE_SECONDS"]), now, error=error, attempted=attempted)
+                    "SEND_RETRY_BASE_SECONDS"]), now, error=error, attempted=attempted,
+                    unconfirmed_at=unconfirmed_at)
             else:
                 queue.finish(db, row["id"], "failed", error, now, attempted=attempted)
                 action = "failed"
@@ -262,21 +365,45 @@ class Dispatcher:
               attempt=attempts)
         return action
 
+    def undelivered(self, db, row: dict, contact: dict, code: int | None, now: dt.datetime) -> str:
+        """Act on a send Twilio reported undelivered or failed, by its ErrorCode."""
+        return self.failed(db, row, contact, classify(code, None if code else 500), str(code), now,
+                           already_counted=True)
 
-def record_status(form, now: dt.datetime) -> None:
-    """Record a delivery status from Twilio's callback; act on an undelivered reminder."""
+
+@dataclass
+class Attempt:
+    """How far one reminder's pass got: past the start of the send or not."""
+    sending: bool = False
+
+
+def _unconfirmed(row: dict) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(row["unconfirmed_at"]) if row["unconfirmed_at"] else None
+
+
+def record_status(form, now: dt.datetime, reminder: str | None = None) -> None:
+    """Record a delivery status from Twilio's callback and act on an undelivered reminder.
+
+    A report on a send not recorded yet (Twilio may call before its answer to the send has
+    arrived) is kept and applied when the send is recorded; `reminder`, from the callback's
+    URL, says which reminder it is about."""
     db = get_db()
     sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
-    row = queue.by_sid(db, sid) if sid else None
-    if row is None:
+    if not sid or not status:
         event("delivery_status", status=status, known=False)
         return
-    with write(db):
-        queue.record_delivery(db, row["id"], status, now)
+    code = int(form["ErrorCode"]) if str(form.get("ErrorCode", "")).isdigit() else None
+    reminder_id = int(reminder) if reminder and reminder.isdigit() else None
+    with write(db):   # one transaction with the lookup: mark_sent cannot slip in between
+        row = queue.by_sid(db, sid)
+        if row is None:
+            queue.keep_early_status(db, sid, status, code, reminder_id, now)
+        else:
+            queue.record_delivery(db, row["id"], status, now)
+    if row is None:
+        event("delivery_status", status=status, known=False, kept=True)
+        return
     event("delivery_status", status=status, kind=row["kind"], known=True)
-    if status in ("undelivered", "failed") and row["status"] == "sent":
-        code = int(form["ErrorCode"]) if str(form.get("ErrorCode", "")).isdigit() else None
+    if status in UNDELIVERED and row["status"] == "sent":
         contact = store.contact_by_id(db, row["contact_id"])
-        dispatcher = Dispatcher(current_app._get_current_object())
-        dispatcher.failed(db, row, contact, classify(code, None if code else 500), str(code), now,
-                          already_counted=True)
+        Dispatcher(current_app._get_current_object()).undelivered(db, row, contact, code, now)

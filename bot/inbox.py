@@ -156,6 +156,7 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
                 store.save_conversation(db, contact["id"], outcome.state, now)
         if deleted:
             flush_wal(db)
+            current_app.extensions["sender"].forget([sender.phone])   # the dry-run outbox too
         return _replies(outcome, form, sender, ref, is_new, catalogs)
     except Exception as exc:
         # Type and place only: an exception's message may quote what the person wrote.

@@ -59,15 +59,23 @@ def cancel_pending(db: Database, now: dt.datetime, reason: str, *, contact_id: i
 
 
 def claim_due(db: Database, now: dt.datetime, lease_seconds: int, limit: int) -> list[dict]:
-    """Claim due reminders for one dispatch pass; a claim whose lease ran out is taken again."""
+    """Claim due reminders for one dispatch pass; a claim whose lease ran out is taken again.
+
+    A lapsed claim means the pass that held it died, perhaps after its request reached Twilio:
+    that counts as an attempt, and the send is marked unconfirmed so it is looked up first."""
     rows = db.execute("""
-        UPDATE reminders SET claimed_until = ?, updated_at = ?
+        UPDATE reminders SET claimed_until = :until, updated_at = :now,
+            attempts = attempts + (claimed_until IS NOT NULL),
+            unconfirmed_at = CASE WHEN claimed_until IS NULL THEN unconfirmed_at
+                ELSE COALESCE(unconfirmed_at, strftime('%Y-%m-%dT%H:%M:%S+00:00', claimed_until,
+                                                       :lease_back)) END
         WHERE id IN (SELECT id FROM reminders
-                     WHERE status = 'pending' AND due_at <= ?
-                       AND (claimed_until IS NULL OR claimed_until <= ?)
-                     ORDER BY due_at LIMIT ?)
-        RETURNING id""", [_iso(now + dt.timedelta(seconds=lease_seconds)), _iso(now), _iso(now),
-                         _iso(now), limit]).fetchall()
+                     WHERE status = 'pending' AND due_at <= :now
+                       AND (claimed_until IS NULL OR claimed_until <= :now)
+                     ORDER BY due_at LIMIT :limit)
+        RETURNING id""", {"until": _iso(now + dt.timedelta(seconds=lease_seconds)),
+                          "now": _iso(now), "lease_back": f"-{int(lease_seconds)} seconds",
+                          "limit": limit}).fetchall()
     if not rows:
         return []
     ids = [r[0] for r in rows]
@@ -77,19 +85,40 @@ def claim_due(db: Database, now: dt.datetime, lease_seconds: int, limit: int) ->
         WHERE r.id IN ({", ".join("?" * len(ids))}) ORDER BY r.due_at""", ids)]
 
 
-def mark_sent(db: Database, reminder_id: int, sid: str, channel: str, now: dt.datetime) -> None:
+def mark_sent(db: Database, reminder_id: int, sid: str, channel: str, now: dt.datetime, *,
+              attempted: bool = True) -> None:
+    """Record a send Twilio took (`attempted` false when its attempt was counted already)."""
     db.execute("UPDATE reminders SET status = 'sent', twilio_sid = ?, channel = ?, sent_at = ?, "
-               "attempts = attempts + 1, claimed_until = NULL, updated_at = ? WHERE id = ?",
-               [sid, channel, _iso(now), _iso(now), reminder_id])
+               "attempts = attempts + ?, claimed_until = NULL, unconfirmed_at = NULL, "
+               "updated_at = ? WHERE id = ?",
+               [sid, channel, _iso(now), int(attempted), _iso(now), reminder_id])
 
 
 def retry_at(db: Database, reminder_id: int, due_at: dt.datetime, now: dt.datetime, *,
-             error: str | None = None, fallback: str | None = None, attempted: bool = True) -> None:
-    """Put a reminder back in the queue for later (a transient failure, quiet hours, a fallback)."""
+             error: str | None = None, fallback: str | None = None, attempted: bool = True,
+             unconfirmed_at: dt.datetime | None = None) -> None:
+    """Put a reminder back in the queue for later (a transient failure, quiet hours, a fallback).
+
+    `unconfirmed_at` is set when the last send may have reached Twilio after all."""
     db.execute("UPDATE reminders SET status = 'pending', due_at = ?, claimed_until = NULL, "
                "attempts = attempts + ?, last_error = COALESCE(?, last_error), "
-               "fallback = COALESCE(?, fallback), twilio_sid = NULL, updated_at = ? WHERE id = ?",
-               [_iso(due_at), int(attempted), error, fallback, _iso(now), reminder_id])
+               "fallback = COALESCE(?, fallback), twilio_sid = NULL, unconfirmed_at = ?, "
+               "updated_at = ? WHERE id = ?",
+               [_iso(due_at), int(attempted), error, fallback,
+                unconfirmed_at and _iso(unconfirmed_at), _iso(now), reminder_id])
+
+
+def record_error(db: Database, reminder_id: int, error: str, retry: dt.datetime | None,
+                 now: dt.datetime, unconfirmed_at: dt.datetime | None) -> None:
+    """Count a pass that failed on this reminder and retry it at `retry`, or fail it when None.
+
+    Only a reminder still pending is touched: one the pass had already recorded as sent stays sent."""
+    db.execute("UPDATE reminders SET status = CASE WHEN ? IS NULL THEN 'failed' ELSE status END, "
+               "due_at = COALESCE(?, due_at), attempts = attempts + 1, last_error = ?, "
+               "claimed_until = NULL, unconfirmed_at = ?, updated_at = ? "
+               "WHERE id = ? AND status = 'pending'",
+               [retry and _iso(retry), retry and _iso(retry), error,
+                unconfirmed_at and _iso(unconfirmed_at), _iso(now), reminder_id])
 
 
 def finish(db: Database, reminder_id: int, status: str, error: str, now: dt.datetime, *,
@@ -106,6 +135,55 @@ def by_sid(db: Database, sid: str) -> dict | None:
         JOIN hearings h ON h.id = r.hearing_id JOIN people p ON p.id = h.person_id
         WHERE r.twilio_sid = ?""", [sid]), None)
     return dict(row) if row else None
+
+
+def recorded_sids(db: Database, sids: list[str]) -> set[str]:
+    """Which of these Twilio SIDs are recorded for a reminder already."""
+    if not sids:
+        return set()
+    return {r[0] for r in db.execute(
+        f"SELECT twilio_sid FROM reminders WHERE twilio_sid IN ({', '.join('?' * len(sids))})",
+        sids)}
+
+
+# Later states win over earlier ones when reports come out of order.
+STATUS_ORDER = {"accepted": 0, "scheduled": 0, "queued": 0, "sending": 1, "sent": 2,
+                "delivered": 3, "read": 4, "undelivered": 5, "failed": 5}
+
+
+def keep_early_status(db: Database, sid: str, status: str, error_code: int | None,
+                      reminder_id: int | None, now: dt.datetime) -> None:
+    """Keep a delivery report whose send is not recorded yet (it may be any moment now)."""
+    if reminder_id is not None and not db.execute(
+            "SELECT 1 FROM reminders WHERE id = ?", [reminder_id]).fetchone():
+        reminder_id = None
+    kept = db.execute("SELECT status FROM early_statuses WHERE sid = ?", [sid]).fetchone()
+    if kept and STATUS_ORDER.get(kept[0], 0) > STATUS_ORDER.get(status, 0):
+        return
+    db.execute("INSERT INTO early_statuses (sid, reminder_id, status, error_code, received_at) "
+               "VALUES (?, ?, ?, ?, ?) ON CONFLICT (sid) DO UPDATE SET status = excluded.status, "
+               "error_code = excluded.error_code, received_at = excluded.received_at, "
+               "reminder_id = COALESCE(excluded.reminder_id, early_statuses.reminder_id)",
+               [sid, reminder_id, status, error_code, _iso(now)])
+
+
+def take_early_status(db: Database, sid: str) -> dict | None:
+    """Return and remove the report kept for a send now being recorded."""
+    row = db.execute("DELETE FROM early_statuses WHERE sid = ? RETURNING status, error_code",
+                     [sid]).fetchone()
+    return {"status": row[0], "error_code": row[1]} if row else None
+
+
+def early_sid_of(db: Database, reminder_id: int, since: dt.datetime) -> str | None:
+    """The SID of a send of this reminder, reported on since `since`, that nobody recorded."""
+    row = db.execute("SELECT sid FROM early_statuses WHERE reminder_id = ? AND received_at >= ? "
+                     "AND sid NOT IN (SELECT twilio_sid FROM reminders WHERE twilio_sid IS NOT NULL) "
+                     "ORDER BY received_at DESC LIMIT 1", [reminder_id, _iso(since)]).fetchone()
+    return row[0] if row else None
+
+
+def forget_early_statuses(db: Database, before: dt.datetime) -> int:
+    return db.execute("DELETE FROM early_statuses WHERE received_at < ?", [_iso(before)]).rowcount
 
 
 def record_delivery(db: Database, reminder_id: int, status: str, now: dt.datetime) -> None:

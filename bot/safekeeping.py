@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from . import audit
 from .db import flush_wal, get_db, write
 from .eventlog import event
-from .vault import Vault
+from .vault import Vault, vault
 
 # Every encrypted column: (table, key column, sealed columns).
 SEALED = (("contacts", "id", ("phone",)), ("contact_addresses", "rowid", ("address",)),
@@ -22,15 +22,20 @@ SEALED = (("contacts", "id", ("phone",)), ("contact_addresses", "rowid", ("addre
           ("conversations", "contact_id", ("vars",)))
 
 
-def purge_inactive(db: Database, now: dt.datetime, retention_days: int) -> int:
-    """Delete people with no upcoming hearing and no activity for retention_days."""
+def purge_inactive(db: Database, now: dt.datetime, retention_days: int,
+                   forgotten: list[str] | None = None) -> int:
+    """Delete people with no upcoming hearing and no activity for retention_days; add their
+    phones to `forgotten`, for what lies outside the database (the dry-run outbox)."""
     cutoff = (now - dt.timedelta(days=retention_days)).isoformat()
-    ids = [r[0] for r in db.execute("""
-        SELECT c.id FROM contacts c
+    rows = db.execute("""
+        SELECT c.id, c.phone FROM contacts c
         WHERE COALESCE(c.last_inbound_at, c.created_at) < ?
           AND NOT EXISTS (SELECT 1 FROM hearings h JOIN people p ON p.id = h.person_id
                           WHERE p.contact_id = c.id AND h.starts_at >= ?
-                            AND h.closed_at IS NULL)""", [cutoff, now.isoformat()])]
+                            AND h.closed_at IS NULL)""", [cutoff, now.isoformat()]).fetchall()
+    ids = [contact_id for contact_id, _ in rows]
+    if forgotten is not None:
+        forgotten.extend(vault().open(phone) for _, phone in rows)
     for contact_id in ids:
         db.execute("DELETE FROM contacts WHERE id = ?", [contact_id])
         db.execute("DELETE FROM inbound_messages WHERE contact_id = ?", [contact_id])
@@ -66,10 +71,12 @@ def rotate_keys(db: Database, vault: Vault) -> int:
 def daily(app: Flask, now: dt.datetime) -> None:
     """The daily part of housekeeping: retention, then a backup."""
     db = get_db()
+    phones: list[str] = []
     with write(db):
-        purged = purge_inactive(db, now, app.config["RETENTION_DAYS"])
+        purged = purge_inactive(db, now, app.config["RETENTION_DAYS"], phones)
     if purged:
         flush_wal(db)
+        app.extensions["sender"].forget(phones)
     backup(db, app.config["BACKUP_DIR"], now, app.config["BACKUP_KEEP"])
     event("retention", purged=purged)
 

@@ -22,7 +22,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ENCRYPTION_KEYS", None,
             "Fernet keys for phones, names and A-numbers, comma-separated, newest first; "
             "generated into instance/encryption_key when unset. Never commit them."),
-    Setting("TWILIO_ACCOUNT_SID", None, "Twilio account SID; without it messages go to the outbox."),
+    Setting("SENDER", None,
+            "How messages go out: 'twilio', or 'dry_run' (written to OUTBOX_PATH, never sent). "
+            "Unset: a dry run only when no TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_SMS_FROM, "
+            "TWILIO_WHATSAPP_FROM or TWILIO_MESSAGING_SERVICE_SID is set; with any of them, Twilio, "
+            "and the app refuses to start while one it needs is missing."),
+    Setting("TWILIO_ACCOUNT_SID", None, "Twilio account SID."),
     Setting("TWILIO_AUTH_TOKEN", None, "Twilio auth token; also checks X-Twilio-Signature."),
     Setting("TWILIO_SMS_FROM", None, "Sender number for SMS, E.164."),
     Setting("TWILIO_WHATSAPP_FROM", None, "Sender for WhatsApp, as whatsapp:+E.164."),

@@ -96,7 +96,7 @@ def status() -> Response:
     """Twilio's delivery report for a message we sent."""
     check_signature()
     try:
-        dispatch.record_status(request.form, datetime.now(UTC))
+        dispatch.record_status(request.form, datetime.now(UTC), request.args.get("reminder"))
     except Exception as exc:   # Twilio gets its 204 whatever it sent; the operator gets the event
         event("error", logging.ERROR, where="status", error=type(exc).__name__)
     return Response(status=204)

@@ -1,7 +1,8 @@
 # Copy to instance/config.py and fill in. Environment variables of the same names override these.
 # Never commit instance/config.py: it holds secrets.
 
-# Twilio credentials. Without them the bot runs with the dry-run sender (instance/outbox.jsonl).
+# Twilio credentials. With none of them the bot runs with the dry-run sender (instance/outbox.jsonl);
+# with some but not all (and PUBLIC_BASE_URL), it refuses to start. SENDER = "dry_run" keeps the outbox.
 # TWILIO_ACCOUNT_SID = "ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 # TWILIO_AUTH_TOKEN = "..."
 # TWILIO_SMS_FROM = "+1..."

@@ -55,6 +55,14 @@ def clean_environ(**config) -> dict[str, str]:
     return {**env, **{k: str(v) for k, v in config.items()}}
 
 
+@pytest.fixture
+def bare_environment(monkeypatch):
+    """For tests that build the production app: none of the machine's settings apply."""
+    for name in {s.name for s in settings.SETTINGS}:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
 def _instance_files() -> dict[str, tuple[int, int]]:
     if not CHECKOUT_INSTANCE.is_dir():
         return {}

@@ -51,7 +51,9 @@ def test_create_app_makes_the_database_on_a_fresh_folder(tmp_path):
     assert {"contacts", "people", "hearings", "conversations", "inbound_messages"} <= tables
 
 
-def test_config_order_defaults_instance_file_environment_then_test_config(tmp_path, monkeypatch):
+def test_config_order_defaults_instance_file_environment_then_test_config(tmp_path,
+                                                                         bare_environment):
+    monkeypatch = bare_environment
     from bot import create_app
 
     instance = tmp_path / "instance"

@@ -23,7 +23,9 @@ def production(tmp_path, monkeypatch):
     def build(**config):
         values = {"DATABASE": str(tmp_path / "db.sqlite3"), "SECRET_KEY": "k",
                   "TWILIO_AUTH_TOKEN": TOKEN, "OUTBOX_PATH": str(tmp_path / "outbox.jsonl"),
-                  "BACKUP_DIR": str(tmp_path / "backups"), **config}
+                  "BACKUP_DIR": str(tmp_path / "backups"),
+                  # The webhook with its token alone, as in development: outbound goes to the outbox.
+                  "SENDER": "dry_run", **config}
         (instance / "config.py").write_text("".join(f"{k} = {v!r}\n" for k, v in values.items()))
         return create_app()
     return build

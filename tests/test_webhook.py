@@ -75,7 +75,8 @@ def test_without_an_auth_token_every_request_is_refused(tmp_path):
     assert post(app.test_client(), form(), signature="anything").status_code == 403
 
 
-def test_only_a_testing_app_may_switch_validation_off(tmp_path, monkeypatch):
+def test_only_a_testing_app_may_switch_validation_off(tmp_path, bare_environment):
+    monkeypatch = bare_environment
     monkeypatch.setenv("VALIDATE_TWILIO_SIGNATURE", "false")
     monkeypatch.setenv("DATABASE", str(tmp_path / "db.sqlite3"))
     monkeypatch.setenv("SECRET_KEY", "k")
