@@ -59,7 +59,7 @@ class TwilioSender:
     """Send through the real Twilio client (pointed elsewhere by TWILIO_API_BASE_URL in tests)."""
 
     def __init__(self, config: dict):
-        self.config, self.key = config, config["SECRET_KEY"]
+        self.config, self.key = config, config["LOG_PSEUDONYM_KEY"]
         self._local = threading.local()
 
     @property
@@ -123,4 +123,5 @@ def init_app(app: Flask) -> None:
         app.extensions["sender"] = TwilioSender(app.config)
     else:
         os.makedirs(os.path.dirname(app.config["OUTBOX_PATH"]) or ".", exist_ok=True)
-        app.extensions["sender"] = DryRunSender(app.config["OUTBOX_PATH"], app.config["SECRET_KEY"])
+        app.extensions["sender"] = DryRunSender(app.config["OUTBOX_PATH"],
+                                                app.config["LOG_PSEUDONYM_KEY"])

@@ -8,11 +8,13 @@ import os
 import shutil
 import sqlite3
 
+import pytest
 from conftest import NOW, Phone, opened
 from cryptography.fernet import Fernet
 
 from bot import create_app
-from bot.safekeeping import backup, purge_inactive
+from bot.safekeeping import KEY_BACKUP, backup, purge_inactive
+from bot.vault import VaultError
 
 SECRETS = ["+526641234567", "6641234567", "Rosalinda", "123456789", "123-456-789",
            "+526647654321", "6647654321"]
@@ -67,17 +69,13 @@ def test_retention_purges_the_inactive_with_no_hearing_ahead(app):
     converse(app).send("1")                                             # hearing in March
     later = NOW + dt.timedelta(days=91)
     with app.app_context():
-        from bot.db import get_db, write
-        db = get_db()
-        with write(db):
-            assert purge_inactive(db, later, 90) == 1
+        from bot.db import get_db
+        assert purge_inactive(get_db(), later, 90) == 1   # its own short transactions
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         assert conn.execute("SELECT count(*) FROM contacts").fetchone() == (1,)
     after_hearing = dt.datetime(2027, 6, 20, tzinfo=dt.UTC)            # 90 days after it
     with app.app_context():
-        db = get_db()
-        with write(db):
-            assert purge_inactive(db, after_hearing, 90) == 1
+        assert purge_inactive(get_db(), after_hearing, 90) == 1
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         for table in ("contacts", "people", "hearings", "reminders", "conversations"):
             assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
@@ -93,33 +91,45 @@ def test_backups_are_consistent_rotated_and_restore(app, tmp_path):
     kept = sorted(glob.glob(str(directory / "*.sqlite3")))
     assert kept == paths[-3:]
     assert oct(os.stat(kept[-1]).st_mode & 0o777) == "0o600"
-    # Restore, as docs/DEPLOY.md says: copy the snapshot to DATABASE, same keys.
+    # Restore, as docs/DEPLOY.md says: the snapshot as DATABASE, the same key store and keys.
     restored = tmp_path / "restored.sqlite3"
     shutil.copyfile(kept[-1], restored)
     again = create_app({"TESTING": True, "DATABASE": str(restored),
-                        "SECRET_KEY": app.config["SECRET_KEY"]})   # same instance key file
+                        "KEY_STORE": app.config["KEY_STORE"],
+                        "SECRET_KEY": app.config["SECRET_KEY"]})   # same instance key files
     reply = Phone(again, "whatsapp:+5216641234567").send("mi audiencia")
     assert "1. Rosalinda: lunes 15 de marzo de 2027, 8:30 a. m., hora de San Diego" in reply
 
 
 def test_the_backup_command(app):
     result = app.test_cli_runner().invoke(args=["backup"])
-    assert "Backup written:" in result.output
+    assert "Backup written:" in result.output and "Key-store backup written:" in result.output
     assert len(glob.glob(os.path.join(app.config["BACKUP_DIR"], "*.sqlite3"))) == 1
+    assert os.path.isfile(os.path.join(app.config["KEY_BACKUP_DIR"], KEY_BACKUP))
 
 
-def test_key_rotation_re_encrypts_everything_and_the_old_key_can_go(tmp_path):
+def test_key_rotation_re_wraps_the_data_keys_and_the_old_key_can_go(tmp_path):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     config = {"TESTING": True, "DATABASE": str(tmp_path / "db.sqlite3"), "SECRET_KEY": "k",
-              "BACKUP_DIR": str(tmp_path / "b")}
+              "BACKUP_DIR": str(tmp_path / "b"), "KEY_BACKUP_DIR": str(tmp_path / "kb")}
     first = create_app({**config, "ENCRYPTION_KEYS": old})
     converse(first).send("1")
+    before = first.test_cli_runner().invoke(args=["backup"])
+    assert "Backup written" in before.output
+    snapshot = before.output.split("Backup written: ")[1].split()[0]
     both = create_app({**config, "ENCRYPTION_KEYS": f"{new},{old}"})
     result = both.test_cli_runner().invoke(args=["keys", "rotate"])
-    assert "Re-encrypted" in result.output
+    assert "Wrapped 2 data keys under the newest key" in result.output   # the person's, staff's
+    assert "stays restorable" in result.output and "retired" not in result.output
     only_new = create_app({**config, "ENCRYPTION_KEYS": new})
     reply = Phone(only_new, "whatsapp:+5216641234567").send("mi audiencia")
     assert "Rosalinda" in reply
-    # With only the retired key nothing can be read: proof that everything moved.
-    stale = Phone(create_app({**config, "ENCRYPTION_KEYS": old}), "whatsapp:+5216641234567")
-    assert "tuvimos un problema" in stale.send("mi audiencia")
+    # The snapshot taken under the old key is restorable with the new key alone.
+    restored = tmp_path / "restored.sqlite3"
+    shutil.copyfile(snapshot, restored)
+    again = create_app({**config, "ENCRYPTION_KEYS": new, "DATABASE": str(restored),
+                        "KEY_STORE": only_new.config["KEY_STORE"]})
+    assert "Rosalinda" in Phone(again, "whatsapp:+5216641234567").send("mi audiencia")
+    # With only the retired key the data keys cannot be opened: the app refuses to start.
+    with pytest.raises(VaultError, match="cannot be unwrapped"):
+        create_app({**config, "ENCRYPTION_KEYS": old})
