@@ -133,3 +133,83 @@ def test_key_rotation_re_wraps_the_data_keys_and_the_old_key_can_go(tmp_path):
     # With only the retired key the data keys cannot be opened: the app refuses to start.
     with pytest.raises(VaultError, match="cannot be unwrapped"):
         create_app({**config, "ENCRYPTION_KEYS": old})
+
+
+def test_backups_are_private_from_their_first_byte(app, tmp_path):
+    converse(app).send("1")
+    directory = tmp_path / "backups"
+    directory.mkdir(mode=0o755)                       # made earlier by hand, too open
+    os.chmod(directory, 0o755)
+    modes = set()
+
+    def watch() -> int:
+        for name in os.listdir(directory):           # the snapshot while VACUUM INTO writes it
+            modes.add(os.stat(directory / name).st_mode & 0o777)
+        return 0
+
+    umask = os.umask(0o022)
+    try:
+        with app.app_context():
+            from bot.db import get_db
+            db = get_db()
+            db.conn.set_progress_handler(watch, 50)
+            try:
+                path = backup(db, str(directory), NOW, keep=3)
+            finally:
+                db.conn.set_progress_handler(None, 0)
+    finally:
+        os.umask(umask)
+    assert modes == {0o600}
+    assert os.stat(directory).st_mode & 0o777 == 0o700
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def _backup_on_a_full_disk(app, directory: str, results) -> None:
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)    # a write past the limit fails: EFBIG
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16384, 16384))
+    try:
+        with app.app_context():
+            from bot.db import get_db
+            backup(get_db(), directory, NOW + dt.timedelta(days=9), keep=2)
+        results.put("written")
+    except Exception as exc:
+        results.put(type(exc).__name__)
+
+
+def test_a_failed_backup_leaves_no_file_counted_among_the_kept(app, tmp_path):
+    import multiprocessing
+
+    converse(app).send("1")
+    directory = str(tmp_path / "backups")
+    with app.app_context():
+        from bot.db import get_db
+        kept = [backup(get_db(), directory, NOW + dt.timedelta(days=d), keep=2) for d in (1, 2)]
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_backup_on_a_full_disk, args=(app, directory, results))
+    child.start()
+    outcome = results.get(timeout=60)
+    child.join(timeout=60)
+    assert outcome == "OperationalError"             # "database or disk is full"
+    assert sorted(glob.glob(os.path.join(directory, "*"))) == kept   # nothing new, none rotated
+    for path in kept:
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+@pytest.mark.expects_error
+def test_the_daily_job_goes_on_when_a_backup_fails(app, monkeypatch, no_numbers_in_logs):
+    from bot import safekeeping
+
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(safekeeping, "_vacuum_into", full_disk)
+    with app.app_context():
+        safekeeping.daily(app, NOW)
+    assert any('"backup_failed"' in line and '"OSError"' in line
+               for line in no_numbers_in_logs.lines)
+    assert app.test_cli_runner().invoke(args=["backup"]).exit_code == 1
