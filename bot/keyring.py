@@ -182,8 +182,8 @@ def _check_lookup(db: Database, vault: Vault) -> None:
 def init_app(app: Flask) -> None:
     config = app.config
     config["BACKUP_DIR"] = config["BACKUP_DIR"] or os.path.join(app.instance_path, "backups")
-    config["KEY_BACKUP_DIR"] = config["KEY_BACKUP_DIR"] or os.path.join(app.instance_path,
-                                                                        "key-backup")
+    config["KEY_BACKUP_DIR"] = config["KEY_BACKUP_DIR"] or os.path.join(
+        os.path.dirname(os.path.abspath(config["KEY_STORE"])), "key-backup")
     folder = config["KEY_DIR"]
     masters = config["ENCRYPTION_KEYS"] or key_file(os.path.join(folder, "encryption_key"),
                                                     lambda: Fernet.generate_key().decode())

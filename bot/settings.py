@@ -39,7 +39,8 @@ SETTINGS: tuple[Setting, ...] = (
             "defaults to the database's name with -keys, beside it. Never inside BACKUP_DIR."),
     Setting("KEY_BACKUP_DIR", None,
             "Folder of the one key-store backup, rewritten with each snapshot, deletions "
-            "applied at once; defaults to instance/key-backup. Never inside BACKUP_DIR."),
+            "applied at once; defaults to key-backup in the key store's folder "
+            "(instance/key-backup). Never inside BACKUP_DIR."),
     Setting("TWILIO_ACCOUNT_SID", None, "Twilio account SID; without it messages go to the outbox."),
     Setting("TWILIO_AUTH_TOKEN", None, "Twilio auth token; also checks X-Twilio-Signature."),
     Setting("TWILIO_SMS_FROM", None, "Sender number for SMS, E.164."),

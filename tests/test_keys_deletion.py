@@ -131,3 +131,25 @@ def test_a_key_store_that_is_missing_or_another_databases_is_refused(app, tmp_pa
     with pytest.raises(VaultError, match="another database"):
         create_app({**base, "KEY_STORE": other.config["KEY_STORE"]})
     assert "Rosalinda" in Phone(create_app(base), DELETED).send("mi audiencia")
+
+
+def test_a_key_destroyed_while_the_key_backup_is_written_is_not_in_it(app, monkeypatch):
+    from bot import safekeeping
+
+    deleted = register(app, DELETED, "Rosalinda")
+    register(app, KEPT, "Marisol", "16/3/2027")
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        gone, kept = [k for (k,) in conn.execute("SELECT key_id FROM contacts ORDER BY id")]
+    copy = safekeeping._vacuum_into
+
+    def borrar_while_copying(db, schema, path):
+        copy(db, schema, path + ".copying")          # the copy is read with the key in it,
+        if schema == "keys":
+            deleted.talk("BORRAR", "1")              # BORRAR commits meanwhile,
+        os.replace(path + ".copying", path)          # and only then is the copy in place
+
+    monkeypatch.setattr(safekeeping, "_vacuum_into", borrar_while_copying)
+    assert app.test_cli_runner().invoke(args=["backup"]).exit_code == 0
+    with sqlite3.connect(os.path.join(app.config["KEY_BACKUP_DIR"], KEY_BACKUP)) as conn:
+        assert {k for (k,) in conn.execute("SELECT key_id FROM data_keys")} == {kept, "staff"}
+    assert gone != kept
