@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import time
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -21,8 +22,11 @@ COLUMNS = ("phone", "name", "city", "date", "time", "report_time", "a_number", "
            "consent")
 REQUIRED = ("phone", "name", "city", "date", "time", "consent")
 YES = {"si", "sí", "yes", "s", "y", "1", "true", "x"}
-# Rows registered per write transaction: a few hundred milliseconds of lock at most.
-BATCH = 200
+# Rows registered per write transaction: about 50 ms of lock each (docs/PERFORMANCE.md).
+BATCH = 100
+# The lock is left free this long after each batch, so waiting web workers get their turn
+# (SQLite's busy handler sleeps up to 100 ms between tries).
+PAUSE_SECONDS = 0.03
 
 
 @dataclass
@@ -122,4 +126,6 @@ def save(db: Database, report: ImportReport, shelter_id: int, engine: Engine, no
                     raise _RollBack
         except _RollBack:
             pass
+        if start + batch < len(report.rows):
+            time.sleep(PAUSE_SECONDS)
     return report

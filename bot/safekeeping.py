@@ -25,6 +25,9 @@ from .vault import Vault, forget_in_copy, vault
 # Contacts deleted per transaction: each holds the write lock for tens of milliseconds, and
 # the webhook's messages get their turn between two (docs/PERFORMANCE.md).
 PURGE_BATCH = 200
+# After each batch the lock is left free this long: a web worker waiting for it sleeps in
+# SQLite's busy handler (up to 100 ms a turn) and would otherwise find it taken again.
+BATCH_PAUSE_SECONDS = 0.03
 REWRAP_BATCH = 500
 SNAPSHOT = "mi_audiencia-{:%Y%m%dT%H%M%S}.sqlite3"
 KEY_BACKUP = "mi_audiencia-keys.sqlite3"
@@ -52,6 +55,8 @@ def _delete_where(db: Database, condition: str, params: dict, batch: int) -> Ite
                 {**params, **{f"id{n}": i for n, i in enumerate(chunk)}}).fetchall()]
             store.delete_contacts(db, doomed)
         yield len(doomed)
+        if start + batch < len(ids):
+            time.sleep(BATCH_PAUSE_SECONDS)
 
 
 def purge_batches(db: Database, now: dt.datetime, retention_days: int,
