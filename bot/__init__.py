@@ -26,6 +26,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.instance_path, "mi_audiencia.sqlite3")
     app.config["OUTBOX_PATH"] = app.config["OUTBOX_PATH"] or os.path.join(
         app.instance_path, "outbox.jsonl")
+    app.config["KEY_DIR"] = app.config["KEY_DIR"] or app.instance_path
+    if not app.config["SECRET_KEY"]:
+        from .keyring import secret_key
+
+        app.config["SECRET_KEY"] = secret_key(app.config["KEY_DIR"])
+    if not app.testing:
+        # Only a test may accept unsigned webhooks.
+        app.config["VALIDATE_TWILIO_SIGNATURE"] = True
 
     from . import (
         admin,
@@ -41,13 +49,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         sender,
         webhook,
     )
-
-    app.config["KEY_DIR"] = app.config["KEY_DIR"] or app.instance_path
-    if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = keyring.secret_key(app.config["KEY_DIR"])
-    if not app.testing:
-        # Only a test may accept unsigned webhooks.
-        app.config["VALIDATE_TWILIO_SIGNATURE"] = True
 
     eventlog.init_app(app)
     i18n.init_app(app)
