@@ -193,3 +193,26 @@ def test_an_installation_from_before_these_keys_keeps_finding_its_phones(tmp_pat
     # The new SECRET_KEY the operator gives afterwards changes nothing for the phones.
     assert "Rosalinda" in Phone(create_app({**config, "SECRET_KEY": "new"}), PHONE).send(
         "mi audiencia")
+
+
+def test_rotation_names_the_snapshots_from_before_per_person_keys_as_retired(tmp_path):
+    from cryptography.fernet import Fernet
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    backups = tmp_path / "backups"
+    config = {"TESTING": True, "DATABASE": str(tmp_path / "db.sqlite3"), "SECRET_KEY": "old",
+              "KEY_DIR": str(tmp_path / "keys"), "BACKUP_DIR": str(backups)}
+    app = create_app({**config, "ENCRYPTION_KEYS": old})
+    Phone(app, PHONE).talk("hola", "1", "Rosalinda", "tijuana", "15/3/2027", "8:30", "4:30",
+                           "no", "1")
+    _legacy(app, "old")
+    backups.mkdir()
+    before = "mi_audiencia-20261101T030000.sqlite3"
+    with sqlite3.connect(config["DATABASE"]) as conn:
+        conn.execute("VACUUM INTO ?", [str(backups / before)])
+    upgraded = create_app({**config, "ENCRYPTION_KEYS": old})
+    upgraded.test_cli_runner().invoke(args=["backup"])
+    rotated = create_app({**config, "ENCRYPTION_KEYS": f"{new},{old}"})
+    output = rotated.test_cli_runner().invoke(args=["keys", "rotate"]).output
+    assert f"retired once it is removed: {before}" in output
+    assert len(os.listdir(backups)) == 2                     # the new snapshot is not listed
