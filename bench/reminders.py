@@ -42,15 +42,16 @@ def seed(app, people: int) -> None:
         with write(db):
             for n in range(people):
                 phone = f"+52664{n:07d}"
+                key = vault.new_key(db)   # each person's own data key, as in production
                 contact = db.execute(
-                    "INSERT INTO contacts (phone_hash, phone, created_at, last_inbound_at) "
-                    "VALUES (?, ?, ?, ?)", [vault.digest(phone), vault.seal(phone),
-                                           registered.isoformat(), registered.isoformat()]
+                    "INSERT INTO contacts (phone_hash, phone, key_id, created_at, last_inbound_at) "
+                    "VALUES (?, ?, ?, ?, ?)", [vault.digest(phone), vault.seal(phone, key), key,
+                                              registered.isoformat(), registered.isoformat()]
                 ).lastrowid
                 db.execute("INSERT INTO contact_addresses VALUES (?, 'whatsapp', ?, ?)",
-                           [contact, vault.seal(f"whatsapp:{phone}"), registered.isoformat()])
+                           [contact, vault.seal(f"whatsapp:{phone}", key), registered.isoformat()])
                 person = db.execute("INSERT INTO people (contact_id, name, created_at) "
-                                    "VALUES (?, ?, ?)", [contact, vault.seal(f"P{n}"),
+                                    "VALUES (?, ?, ?)", [contact, vault.seal(f"P{n}", key),
                                                          registered.isoformat()]).lastrowid
                 city = rng.choice(CITIES)
                 starts = NOW + dt.timedelta(days=rng.randint(30, 180), hours=rng.randint(0, 8))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from typing import Any
 
 from flask import Flask
@@ -35,8 +34,11 @@ def create_app(test_config: dict[str, Any] | None = None, *,
         app.instance_path, "mi_audiencia.sqlite3")
     app.config["OUTBOX_PATH"] = app.config["OUTBOX_PATH"] or os.path.join(
         app.instance_path, "outbox.jsonl")
+    app.config["KEY_DIR"] = app.config["KEY_DIR"] or app.instance_path
     if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+        from .keyring import secret_key
+
+        app.config["SECRET_KEY"] = secret_key(app.config["KEY_DIR"])
     if not app.testing:
         # Only a test may accept unsigned webhooks.
         app.config["VALIDATE_TWILIO_SIGNATURE"] = True
@@ -49,18 +51,18 @@ def create_app(test_config: dict[str, Any] | None = None, *,
         eventlog,
         health,
         i18n,
+        keyring,
         safekeeping,
         scheduler,
         sender,
-        vault,
         webhook,
     )
 
     eventlog.init_app(app)
-    vault.init_app(app)
     i18n.init_app(app)
     engine.init_app(app)
     db.init_app(app)
+    keyring.init_app(app)   # after db: it checks the key store against the database
     sender.init_app(app)
     webhook.init_app(app)
     cli.init_app(app)
@@ -70,16 +72,3 @@ def create_app(test_config: dict[str, Any] | None = None, *,
     safekeeping.init_app(app)
     return app
 
-
-def _instance_secret(instance_path: str) -> str:
-    """Return this installation's random key, creating it on first start."""
-    path = os.path.join(instance_path, "secret_key")
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass  # made earlier, or by the process starting beside this one
-    else:
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    with open(path) as f:
-        return f.read().strip()

@@ -32,10 +32,6 @@ def _shelter(db, name: str) -> dict:
     return shelter
 
 
-class _DryRun(Exception):
-    """Roll back a dry run."""
-
-
 @click.group("shelters")
 def shelters_cli() -> None:
     """Shelters whose volunteers register people."""
@@ -134,22 +130,14 @@ def contacts_import(file, shelter_name: str, dry_run: bool) -> None:
     except importer.NotUtf8 as exc:
         raise click.ClickException(str(exc)) from exc
     report = importer.check(text, engine, now)
-    try:
+    shelter = _shelter(db, shelter_name)
+    # A batch of rows per short transaction, so the webhook keeps answering meanwhile.
+    importer.save(db, report, shelter["id"], engine, now, dry_run=dry_run)
+    if not dry_run:
         with write(db):
-            shelter = _shelter(db, shelter_name)
-            for data in report.rows:
-                zone = engine.cities[data["city"]].zone
-                _, new = shelters.register(db, shelter["id"], "operator", data, zone,
-                                           engine.schedule, now, method="import")
-                report.imported += new
-                report.already += not new
-            if dry_run:
-                raise _DryRun   # counted exactly as a real import would, then rolled back
             audit.record(db, "operator", "contacts_imported", f"shelter:{shelter['id']}", now,
                          imported=report.imported, already=report.already,
                          bad=len(report.errors))
-    except _DryRun:
-        pass
     for line, reason in report.errors:
         click.echo(f"line {line}: {reason}")
     verb = "would import" if dry_run else "imported"

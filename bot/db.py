@@ -184,20 +184,84 @@ def m005_send_confirmation(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX early_statuses_received ON early_statuses(received_at)")
 
 
-def connect(path: str, busy_timeout_ms: int = 5000) -> sqlite_utils.Database:
-    """Open the database with WAL, a busy timeout and foreign keys on."""
+
+@migrations()
+def m006_contact_keys(db: sqlite_utils.Database) -> None:
+    # Each person's values are sealed with their own data key, kept in the key store (a
+    # separate file, never in a snapshot) under the id written here: destroying the key makes
+    # every copy of those values unreadable, old snapshots included (docs/DEPLOY.md).
+    db.execute("ALTER TABLE contacts ADD COLUMN key_id TEXT")
+    # Rows sealed before per-person keys, found at start and sealed again.
+    db.execute("CREATE INDEX contacts_unkeyed ON contacts(id) WHERE key_id IS NULL")
+    # Which key store this database's keys live in, so a wrong one is refused at start.
+    db.execute("CREATE TABLE keyring (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+@migrations()
+def m007_lookup_indexes(db: sqlite_utils.Database) -> None:
+    # Every foreign key and every lookup gets an index, so that deleting a person (their
+    # reminders cascade) or purging thousands is a search per row, never a scan of a table.
+    # reminders_once cannot serve these: it is partial (cancelled rows are left out).
+    db.execute("CREATE INDEX reminders_hearing ON reminders(hearing_id, status)")
+    db.execute("CREATE INDEX consents_contact ON consents(contact_id)")
+    db.execute("CREATE INDEX consents_shelter ON consents(shelter_id)")
+    db.execute("CREATE INDEX consents_volunteer ON consents(volunteer_id)")
+    db.execute("CREATE INDEX volunteers_shelter ON volunteers(shelter_id)")
+    db.execute("CREATE INDEX inbound_received ON inbound_messages(received_at)")
+    # The retention purge looks for the inactive; the stats count deliveries of the last day.
+    db.execute("CREATE INDEX contacts_last_active "
+               "ON contacts(COALESCE(last_inbound_at, created_at))")
+    db.execute("CREATE INDEX reminders_updated ON reminders(updated_at)")
+
+
+def default_key_store(database: str) -> str:
+    """The key store's path when KEY_STORE is unset: beside the database, never in a backup."""
+    stem = database[:-len(".sqlite3")] if database.endswith(".sqlite3") else database
+    return stem + "-keys.sqlite3"
+
+
+def _create_private(path: str) -> None:
+    """Create an empty file readable by this user only (SQLite would use the umask)."""
+    if path != ":memory:" and not os.path.exists(path):
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def connect(path: str, busy_timeout_ms: int = 5000,
+            key_store: str | None = None) -> sqlite_utils.Database:
+    """Open the database with WAL, a busy timeout and foreign keys on, and the key store
+    attached as `keys` (one transaction covers a person's rows and their data key)."""
+    _create_private(path)
     conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    # Deleted rows are overwritten with zeros, so BORRAR and retention leave nothing behind.
+    # Deleted rows are overwritten with zeros, so BORRAR and retention leave nothing behind;
+    # set before ATTACH, the key store inherits it.
     conn.execute("PRAGMA secure_delete = ON")
+    if key_store:
+        _create_private(key_store)
+        conn.execute("ATTACH DATABASE ? AS keys", [key_store])
+        conn.execute("PRAGMA keys.journal_mode = WAL")
+        conn.execute("PRAGMA keys.synchronous = NORMAL")
     return sqlite_utils.Database(conn)
 
 
+def create_key_store(db: sqlite_utils.Database) -> None:
+    """Give the attached key store its tables (it has no migrations: two small tables)."""
+    db.execute("""CREATE TABLE IF NOT EXISTS keys.data_keys (
+                      key_id TEXT PRIMARY KEY,
+                      wrapped TEXT NOT NULL,      -- the data key, encrypted by ENCRYPTION_KEYS
+                      created_at TEXT NOT NULL
+                  ) WITHOUT ROWID""")
+    db.execute("CREATE TABLE IF NOT EXISTS keys.keyring (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
 def flush_wal(db: sqlite_utils.Database) -> None:
-    """Copy the WAL into the database and empty it, so old versions of deleted rows go too."""
+    """Copy the WAL into the database and empty it, so old versions of deleted rows go too
+    (with no schema named, the key store's WAL is flushed as well)."""
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
@@ -223,7 +287,8 @@ _generation = 0   # bumped by close_all(), so no thread reuses a connection it c
 
 def _key() -> tuple:
     # Never share a connection across a fork.
-    return (os.getpid(), current_app.config["DATABASE"], _generation)
+    config = current_app.config
+    return (os.getpid(), config["DATABASE"], config["KEY_STORE"], _generation)
 
 
 def get_db() -> sqlite_utils.Database:
@@ -231,10 +296,11 @@ def get_db() -> sqlite_utils.Database:
 
     A connection lives as long as its worker thread: opening one costs PRAGMAs, and closing
     the last one checkpoints the WAL, which together took a third of a webhook request."""
+    config = current_app.config
     cache = _connections.__dict__.setdefault("by_path", {})
     key = _key()
     if key not in cache:
-        db = connect(current_app.config["DATABASE"], current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        db = connect(config["DATABASE"], config["SQLITE_BUSY_TIMEOUT_MS"], config["KEY_STORE"])
         _open.add(db)
         cache[key] = db
     return cache[key]
@@ -256,9 +322,9 @@ def close_all() -> None:
     _connections.__dict__.pop("by_path", None)
 
 
-def migrate(path: str, busy_timeout_ms: int = 5000) -> list[str]:
-    """Apply pending migrations and return their names."""
-    db = connect(path, busy_timeout_ms)
+def migrate(path: str, busy_timeout_ms: int = 5000, key_store: str | None = None) -> list[str]:
+    """Apply pending migrations (and give a new key store its tables); return their names."""
+    db = connect(path, busy_timeout_ms, key_store)
     try:
         # Under one write lock, so the web server and the scheduler starting together
         # cannot both apply the same migration.
@@ -266,6 +332,8 @@ def migrate(path: str, busy_timeout_ms: int = 5000) -> list[str]:
             pending = [m.name for m in migrations.pending(db)]
             if pending:
                 migrations.apply(db)
+            if key_store:
+                create_key_store(db)
         return pending
     finally:
         db.conn.close()
@@ -275,11 +343,14 @@ def migrate(path: str, busy_timeout_ms: int = 5000) -> list[str]:
 @with_appcontext
 def init_db_command() -> None:
     """Create or migrate the database (the app also does this when it starts)."""
-    applied = migrate(current_app.config["DATABASE"])
+    config = current_app.config
+    applied = migrate(config["DATABASE"], config["SQLITE_BUSY_TIMEOUT_MS"], config["KEY_STORE"])
     click.echo(f"Database ready ({len(applied)} migration(s) applied).")
 
 
 def init_app(app: Flask) -> None:
-    migrate(app.config["DATABASE"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    config = app.config
+    config["KEY_STORE"] = config["KEY_STORE"] or default_key_store(config["DATABASE"])
+    migrate(config["DATABASE"], config["SQLITE_BUSY_TIMEOUT_MS"], config["KEY_STORE"])
     app.teardown_appcontext(close_db)
     app.cli.add_command(init_db_command)

@@ -44,8 +44,9 @@ def event(name: str, level: int = logging.INFO, **fields: Any) -> None:
 
 
 def contact_ref(phone: str) -> str:
-    """Return the pseudonymous id of a phone under the current app's key."""
-    return pseudonym(phone, current_app.config["SECRET_KEY"])
+    """Return the pseudonymous id of a phone under the app's log key (its own key: neither
+    SECRET_KEY nor the phone lookup key)."""
+    return pseudonym(phone, current_app.config["LOG_PSEUDONYM_KEY"])
 
 
 class _StandardStream(logging.StreamHandler):

@@ -151,7 +151,7 @@ class TwilioSender:
     name = "twilio"
 
     def __init__(self, config: dict):
-        self.config, self.key = config, config["SECRET_KEY"]
+        self.config, self.key = config, config["LOG_PSEUDONYM_KEY"]
         self._local = threading.local()
 
     @property
@@ -313,7 +313,8 @@ def init_app(app: Flask) -> None:
     if choose(app.config) == "twilio":
         app.extensions["sender"] = TwilioSender(app.config)
         return
-    app.extensions["sender"] = DryRunSender(app.config["OUTBOX_PATH"], app.config["SECRET_KEY"])
+    app.extensions["sender"] = DryRunSender(app.config["OUTBOX_PATH"],
+                                            app.config["LOG_PSEUDONYM_KEY"])
     if not app.testing:
         # Nothing leaves the machine: make that visible to whoever reads the log.
         event("sender_dry_run", logging.WARNING, explicit=bool(app.config.get("SENDER")))

@@ -17,11 +17,30 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE", None, "Path of the SQLite file; defaults to instance/mi_audiencia.sqlite3."),
     Setting("SQLITE_BUSY_TIMEOUT_MS", 5000, "How long a writer waits for the database lock."),
+    Setting("KEY_DIR", None,
+            "Folder of the key files generated on first start (secret_key, encryption_key, "
+            "lookup_key, log_key); defaults to instance/. Never inside BACKUP_DIR."),
     Setting("SECRET_KEY", None,
-            "Key for pseudonymous ids in logs; generated into instance/secret_key when unset."),
+            "Flask's signing key and the keyed hash of message texts that spots auto-responder "
+            "loops; generated into secret_key in KEY_DIR when unset."),
     Setting("ENCRYPTION_KEYS", None,
-            "Fernet keys for phones, names and A-numbers, comma-separated, newest first; "
-            "generated into instance/encryption_key when unset. Never commit them."),
+            "Master Fernet keys, comma-separated, newest first: they encrypt the per-person "
+            "data keys in the key store; generated into encryption_key in KEY_DIR when unset. "
+            "Never commit them, never keep them beside the backups."),
+    Setting("PHONE_LOOKUP_KEY", None,
+            "Key of the keyed hash phones are found by; generated into lookup_key in KEY_DIR "
+            "when unset (an older installation's is seeded once from SECRET_KEY). Changing it "
+            "makes every stored phone unfindable."),
+    Setting("LOG_PSEUDONYM_KEY", None,
+            "Key of the pseudonymous ids in the event log; generated into log_key in KEY_DIR "
+            "when unset. Changing it only changes the ids in new log lines."),
+    Setting("KEY_STORE", None,
+            "SQLite file of the per-person data keys (BORRAR destroys a person's key); "
+            "defaults to the database's name with -keys, beside it. Never inside BACKUP_DIR."),
+    Setting("KEY_BACKUP_DIR", None,
+            "Folder of the one key-store backup, rewritten with each snapshot, deletions "
+            "applied at once; defaults to key-backup in the key store's folder "
+            "(instance/key-backup). Never inside BACKUP_DIR."),
     Setting("SENDER", None,
             "How messages go out: 'twilio', or 'dry_run' (written to OUTBOX_PATH, never sent). "
             "Unset: a dry run only when no TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_SMS_FROM, "
@@ -91,7 +110,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("INBOUND_SID_RETENTION_DAYS", 7, "Days MessageSids are kept to drop Twilio retries."),
     Setting("RETENTION_DAYS", 90,
             "People with no upcoming hearing and no activity this long are deleted daily."),
-    Setting("BACKUP_DIR", None, "Folder of the daily snapshots; defaults to instance/backups."),
+    Setting("BACKUP_DIR", None,
+            "Folder of the daily database snapshots (mode 700, files 600); defaults to "
+            "instance/backups. They hold no key: a person's values in them need the key store."),
     Setting("BACKUP_KEEP", 7, "Snapshots kept; older ones are deleted."),
     Setting("LOG_MESSAGE_BODIES", False,
             "Log message bodies, for debugging only: they can hold names and numbers."),

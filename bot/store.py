@@ -11,6 +11,11 @@ from .context import Context, Desk, Hearing, Person
 from .engine import Conversation
 from .vault import vault
 
+# Every value sealed with a person's data key: (table, column naming the person, columns).
+SEALED = (("contacts", "id", ("phone",)), ("contact_addresses", "contact_id", ("address",)),
+          ("people", "contact_id", ("name", "a_number")),
+          ("conversations", "contact_id", ("vars",)))
+
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
@@ -70,15 +75,44 @@ def inbound_count(db: Database, contact_id: int, since: datetime) -> int:
 
 
 def find_contact(db: Database, phone: str) -> dict | None:
-    """Return the contact of a phone (found by its keyed hash), its phone decrypted."""
+    """Return the contact of a phone (found by its keyed hash), its phone decrypted.
+
+    A contact whose data key is gone was deleted after the snapshot this database was
+    restored from: its rows are removed now (the caller holds a write transaction) and the
+    phone is a stranger again."""
     row = next(iter(rows(db, "SELECT * FROM contacts WHERE phone_hash = ?",
                          [vault().digest(phone)])), None)
+    if row and row["key_id"] and not vault().has_key(row["key_id"], db):
+        delete_contacts(db, [row["id"]])
+        return None
     return {**dict(row), "phone": phone} if row else None
 
 
 def create_contact(db: Database, phone: str, now: datetime) -> int:
-    return db.execute("INSERT INTO contacts (phone_hash, phone, created_at) VALUES (?, ?, ?)",
-                      [vault().digest(phone), vault().seal(phone), _iso(now)]).lastrowid
+    """Add a phone with a data key of its own, which BORRAR destroys."""
+    key_id = vault().new_key(db)
+    return db.execute("INSERT INTO contacts (phone_hash, phone, key_id, created_at) "
+                      "VALUES (?, ?, ?, ?)",
+                      [vault().digest(phone), vault().seal(phone, key_id), key_id,
+                       _iso(now)]).lastrowid
+
+
+def contact_key(db: Database, contact_id: int) -> str:
+    """Return the id of a person's data key. A person sealed before per-person keys gets
+    one now, and every value of theirs is sealed again under it."""
+    key_id = db.execute("SELECT key_id FROM contacts WHERE id = ?", [contact_id]).fetchone()[0]
+    if key_id:
+        return key_id
+    key_id = vault().new_key(db)
+    for table, column, columns in SEALED:
+        for row in db.execute(f"SELECT rowid, {', '.join(columns)} FROM {table} "
+                              f"WHERE {column} = ?", [contact_id]).fetchall():
+            values = [vault().seal(vault().open(v), key_id) if v and v != "{}" else v
+                      for v in row[1:]]
+            db.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} "
+                       "WHERE rowid = ?", [*values, row[0]])
+    db.execute("UPDATE contacts SET key_id = ? WHERE id = ?", [key_id, contact_id])
+    return key_id
 
 
 def remember_address(db: Database, contact_id: int, channel: str, address: str, now: datetime,
@@ -88,7 +122,8 @@ def remember_address(db: Database, contact_id: int, channel: str, address: str, 
               if replace else "DO NOTHING")
     db.execute(f"""INSERT INTO contact_addresses (contact_id, channel, address, last_seen_at)
                    VALUES (?, ?, ?, ?) ON CONFLICT (contact_id, channel) {update}""",
-               [contact_id, channel, vault().seal(address), _iso(now)])
+               [contact_id, channel, vault().seal(address, contact_key(db, contact_id)),
+                _iso(now)])
 
 
 def contact_for(db: Database, phone: str, channel: str, address: str,
@@ -149,7 +184,8 @@ def save_conversation(db: Database, contact_id: int, state: Conversation, now: d
                   ON CONFLICT (contact_id) DO UPDATE SET node = excluded.node,
                   vars = excluded.vars, attempts = excluded.attempts,
                   updated_at = excluded.updated_at""",
-               [contact_id, state.node, vault().seal(json.dumps(state.vars)) if state.vars
+               [contact_id, state.node,
+                vault().seal(json.dumps(state.vars), contact_key(db, contact_id)) if state.vars
                 else "{}", state.attempts, _iso(now)])
 
 
@@ -167,9 +203,11 @@ def _own_hearing(db: Database, contact_id: int, hearing_id) -> dict | None:
 
 def add_person(db: Database, contact_id: int, name: str, a_number: str | None,
                now: datetime) -> int:
+    key_id = contact_key(db, contact_id)
     cursor = db.execute("INSERT INTO people (contact_id, name, a_number, created_at) "
                         "VALUES (?, ?, ?, ?)",
-                        [contact_id, vault().seal(name), vault().seal(a_number), _iso(now)])
+                        [contact_id, vault().seal(name, key_id), vault().seal(a_number, key_id),
+                         _iso(now)])
     return cursor.lastrowid
 
 
@@ -182,7 +220,7 @@ def save_hearing(db: Database, contact_id: int, data: dict, now: datetime) -> in
         person_id = add_person(db, contact_id, data["name"], data.get("a_number"), now)
     elif data.get("a_number"):
         db.execute("UPDATE people SET a_number = ? WHERE id = ?",
-                   [vault().seal(data["a_number"]), person_id])
+                   [vault().seal(data["a_number"], contact_key(db, contact_id)), person_id])
     values = [data["city"], data["starts_at"], data.get("report_at"), _iso(now)]
     if replaced:
         db.execute("UPDATE hearings SET city = ?, starts_at = ?, report_at = ?, updated_at = ? "
@@ -233,7 +271,18 @@ def hearing_row(db: Database, hearing_id: int) -> dict:
 
 
 def delete_contact(db: Database, contact_id: int) -> None:
-    """Delete a phone and everything about it; foreign keys cascade to people and hearings.
-    With secure_delete on, the freed pages are overwritten, not left to be read back."""
-    db.execute("DELETE FROM contacts WHERE id = ?", [contact_id])
-    db.execute("DELETE FROM inbound_messages WHERE contact_id = ?", [contact_id])
+    """Delete a phone and everything about it (BORRAR)."""
+    delete_contacts(db, [contact_id])
+
+
+def delete_contacts(db: Database, ids: list[int]) -> None:
+    """Delete phones and everything about them; foreign keys cascade to people and hearings.
+    Their data keys are destroyed in the same transaction, so what any snapshot holds of them
+    cannot be read again. With secure_delete on, the freed pages are overwritten."""
+    if not ids:
+        return
+    marks = ", ".join("?" * len(ids))
+    vault().destroy(db, [k for (k,) in db.execute(
+        f"SELECT key_id FROM contacts WHERE id IN ({marks})", ids).fetchall()])
+    db.execute(f"DELETE FROM contacts WHERE id IN ({marks})", ids)
+    db.execute(f"DELETE FROM inbound_messages WHERE contact_id IN ({marks})", ids)
