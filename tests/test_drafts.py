@@ -33,14 +33,19 @@ def person_named(app, name: str) -> tuple:
     return found[0]
 
 
-@pytest.fixture
-def desk(app):
+def volunteer_desk(app) -> Phone:
+    """A shelter's volunteer at the volunteer menu (its text kept in .menu)."""
     assert cli(app, "shelters", "add", "Casa del Migrante", "--city", "tijuana").exit_code == 0
     assert cli(app, "volunteers", "add", "664 555 0001", "--shelter", "Casa del Migrante"
                ).exit_code == 0
     volunteer = Phone(app, VOLUNTEER)
     volunteer.menu = volunteer.send("VOLUNTARIO")
     return volunteer
+
+
+@pytest.fixture
+def desk(app):
+    return volunteer_desk(app)
 
 
 def register(desk: Phone, phone: str, name: str, city: str, day: str, hour: str, report: str,

@@ -6,8 +6,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import Phone, choose, opened
-from test_shelters import VOLUNTEER, cli
+from conftest import choose, opened
+from test_drafts import volunteer_desk
+from test_shelters import cli
 
 from bot.identity import read_typed_phone
 
@@ -42,12 +43,9 @@ def test_no_number_at_all_is_refused(typed):
 
 @pytest.fixture
 def desk(app):
-    assert cli(app, "shelters", "add", "Casa del Migrante", "--city", "tijuana").exit_code == 0
-    assert cli(app, "volunteers", "add", "664 555 0001", "--shelter", "Casa del Migrante"
-               ).exit_code == 0
-    volunteer = Phone(app, VOLUNTEER)
-    reply = volunteer.send("VOLUNTARIO")
-    volunteer.send(choose(reply, "Registrar a una persona"))
+    """A volunteer at the question for the person's phone."""
+    volunteer = volunteer_desk(app)
+    volunteer.send(choose(volunteer.menu, "Registrar a una persona"))
     return volunteer
 
 
