@@ -57,8 +57,13 @@ def check(db: Database, sid: str, contact_id: int, volunteer: bool, text: str,
         config["LOOP_REPEATS"])
     run = sum(1 for _ in itertools.takewhile(key.__eq__, latest))
     command = vocabulary.command(text) if normalize(text) else None
-    if run >= config["LOOP_REPEATS"] and command not in ALWAYS_ANSWERED:
-        # Answering an auto-responder feeds the loop: say nothing.
+    if command in ALWAYS_ANSWERED or (normalize(text) and vocabulary.is_emergency(text)):
+        # A person in danger repeats the word, and BAJA or BORRAR must work from any phone in
+        # any state: no loop, rate limit or cap ever silences them.
+        return ANSWER
+    if run >= config["LOOP_REPEATS"] and command is None:
+        # Answering an auto-responder feeds the loop: say nothing. A command ("ayuda",
+        # "menu") typed again and again is a confused person, not a machine.
         event("loop_detected", logging.WARNING, contact=ref, repeats=run)
         return SILENCE
     if volunteer:
@@ -66,8 +71,6 @@ def check(db: Database, sid: str, contact_id: int, volunteer: bool, text: str,
     if recent > config["RATE_LIMIT_MESSAGES"]:
         event("rate_limited", logging.WARNING, contact=ref, recent=recent)
         return SLOW_DOWN if recent == config["RATE_LIMIT_MESSAGES"] + 1 else SILENCE
-    if command in ALWAYS_ANSWERED or (normalize(text) and vocabulary.is_emergency(text)):
-        return ANSWER
     cap = config["DAILY_REPLY_CAP"]
     today = store.inbound_count(db, contact_id, now - timedelta(days=1))
     if today > cap:

@@ -143,3 +143,29 @@ def test_one_shape_for_texts_that_differ_only_in_numbers_case_or_punctuation(a, 
 @pytest.mark.parametrize("a,b", [("1", "2"), ("si", "no"), ("👍", "🙏"), ("OK", "okey")])
 def test_different_answers_have_different_shapes(a, b):
     assert shape(a) != shape(b)
+
+
+def test_a_person_repeating_a_danger_word_is_always_answered(app):
+    phone = Phone(app)
+    phone.send("hola")
+    replies = [later(app, n).send("peligro") for n in range(8)]
+    assert all("llame al 911" in r for r in replies), replies
+
+
+def test_a_confused_person_repeating_a_command_is_answered(app):
+    phone = Phone(app)
+    phone.send("hola")
+    replies = [later(app, n).send("ayuda") for n in range(7)]
+    assert all("Mi Audiencia le ayuda" in r for r in replies), replies
+
+
+def test_baja_borrar_and_danger_words_pass_the_rate_limit(app):
+    app.config["RATE_LIMIT_MESSAGES"] = 3
+    phone = Phone(app)
+    for n in range(6):
+        phone.send(f"mensaje {n}")
+    assert phone.send("otro") == ""                   # past the limit: silence
+    assert "llame al 911" in phone.send("peligro")
+    assert "ALTA" in phone.send("BAJA")
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT opted_out FROM contacts").fetchall() == [(1,)]
