@@ -49,9 +49,7 @@ def check(db: Database, sid: str, contact_id: int, volunteer: bool, text: str,
     # Idle and the menu are one place: a message outside any question is read as a menu answer.
     place = node or MENU
     key = pseudonym(f"{place}\n{shape(text)}", config["SECRET_KEY"])
-    recent, _ = store.note_inbound(db, sid, contact_id, key, now,
-                                   config["RATE_LIMIT_WINDOW_SECONDS"],
-                                   config["LOOP_WINDOW_SECONDS"])
+    recent = store.note_inbound(db, sid, contact_id, key, now, config["RATE_LIMIT_WINDOW_SECONDS"])
     latest = store.latest_inbound_hashes(
         db, contact_id, now - timedelta(seconds=config["LOOP_WINDOW_SECONDS"]),
         config["LOOP_REPEATS"])

@@ -41,23 +41,14 @@ def first_time_seen(db: Database, sid: str, now: datetime) -> bool:
 
 
 def note_inbound(db: Database, sid: str, contact_id: int, body_hash: str, now: datetime,
-                 window: int, loop_window: int) -> tuple[int, int]:
-    """Tie a message to its phone; return how many the phone sent within the rate window
-    and how many times this same text came within the loop window (both counting this one)."""
-    if sid:
-        db.execute("UPDATE inbound_messages SET contact_id = ?, body_hash = ? WHERE sid = ?",
-                   [contact_id, body_hash, sid])
-    else:
-        db.execute("INSERT INTO inbound_messages (sid, received_at, contact_id, body_hash) "
-                   "VALUES (?, ?, ?, ?)", [f"nosid:{now.timestamp()}:{contact_id}", _iso(now),
-                                           contact_id, body_hash])
-    since = _iso(now - timedelta(seconds=window))
-    recent, same = db.execute(
-        "SELECT total(received_at > ?), total(body_hash = ? AND received_at > ?) "
-        "FROM inbound_messages WHERE contact_id = ? AND received_at > ?",
-        [since, body_hash, _iso(now - timedelta(seconds=loop_window)), contact_id,
-         _iso(now - timedelta(seconds=max(window, loop_window)))]).fetchone()
-    return int(recent), int(same)
+                 window: int) -> int:
+    """Tie a message (its SID already recorded) to its phone and the keyed hash of its shape;
+    return how many the phone sent within the rate window, this one included."""
+    db.execute("UPDATE inbound_messages SET contact_id = ?, body_hash = ? WHERE sid = ?",
+               [contact_id, body_hash, sid])
+    return db.execute("SELECT count(*) FROM inbound_messages WHERE contact_id = ? "
+                      "AND received_at > ?",
+                      [contact_id, _iso(now - timedelta(seconds=window))]).fetchone()[0]
 
 
 def latest_inbound_hashes(db: Database, contact_id: int, since: datetime,
@@ -285,4 +276,8 @@ def delete_contacts(db: Database, ids: list[int]) -> None:
     vault().destroy(db, [k for (k,) in db.execute(
         f"SELECT key_id FROM contacts WHERE id IN ({marks})", ids).fetchall()])
     db.execute(f"DELETE FROM contacts WHERE id IN ({marks})", ids)
-    db.execute(f"DELETE FROM inbound_messages WHERE contact_id IN ({marks})", ids)
+    # The MessageSids stay, tied to no one, until they age out: Twilio's retry of the BORRAR
+    # confirmation, or a captured message replayed, must be dropped as a duplicate, never bring
+    # the person back as someone new.
+    db.execute(f"UPDATE inbound_messages SET contact_id = NULL, body_hash = NULL "
+               f"WHERE contact_id IN ({marks})", ids)

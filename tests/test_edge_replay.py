@@ -114,3 +114,22 @@ def test_media_messages_have_mm_sids_and_are_read(client):
             "MediaUrl0": "https://api.twilio.com/x", "MediaContentType0": "image/jpeg"}
     response = post(client, form, sign(URL, form))
     assert response.status_code == 200 and b"Solo puedo leer" in response.data
+
+
+def test_a_replayed_message_after_borrar_does_not_bring_the_person_back(app):
+    from conftest import Phone
+
+    phone = Phone(app)
+    phone.talk("hola", "1", "Rosa", "tijuana", "15/3/2027", "8:30", "4:30", "no", "si")
+    phone.send("BORRAR")                                  # asks to confirm
+    confirm = {"From": phone.address, "Body": "1", "MessageSid": "SM" + "ab" * 16,
+               "NumMedia": "0"}
+    with app.app_context():
+        from bot.inbox import receive
+        assert receive(confirm, now=phone.now)            # the deletion, confirmed
+        # Twilio retries the confirmation, or someone replays it: a duplicate, nothing more.
+        assert receive(confirm, now=phone.now) == []
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT count(*) FROM contacts").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM inbound_messages WHERE contact_id IS NOT NULL"
+                            ).fetchone() == (0,)
