@@ -314,4 +314,7 @@ CHECKS: dict[str, Callable[[dict, Context, datetime], bool]] = {
     "needs_a_number": _needs_a_number,
     "knows_city": lambda v, c, now: bool(v.get("city") or c.upcoming(now)),
     "has_registrations": lambda v, c, now: bool(c.volunteer and c.volunteer.upcoming(now)),
+    # A registration can go while a volunteer changes it (cancelled, BORRAR, the purge).
+    "still_registered": lambda v, c, now: bool(
+        c.volunteer and c.volunteer.registration(v.get("hearing_id"))),
 }

@@ -167,8 +167,14 @@ def view_registration_change(v: ViewInput) -> Part:
     """What a volunteer is about to save over a registration: its own person and city, the new
     date and times."""
     registration = v.context.volunteer.registration(v.vars.get("hearing_id"))
+    if registration is None:   # cancelled, or deleted by the person, since it was picked
+        return Text(REGISTRATION_GONE)
     return Lines(tuple(_draft_lines(registration.name, {**v.vars, "city": registration.city},
                                     v.cities)))
+
+
+REGISTRATION_GONE = N_("Ese registro ya no está: lo cancelaron o la persona borró sus datos. "
+                       "No cambié nada.")
 
 
 def view_hearings(v: ViewInput) -> Part:

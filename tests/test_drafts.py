@@ -138,3 +138,24 @@ def test_an_action_receives_only_the_fields_it_needs(app):
         outcome = engine.step(state, Context(), "si", __import__("conftest").NOW)
     [effect] = outcome.effects
     assert effect.name == "add_person" and set(effect.data) == {"name", "a_number"}
+
+
+@pytest.mark.parametrize("vanishes_before", ["the read-back", "the yes"])
+def test_a_registration_deleted_while_a_volunteer_changes_it_is_said_not_crashed(
+        app, desk, vanishes_before):
+    register(desk, X_PHONE, "Xochitl P", "tijuana", "15/3/2027", "8:30", "4:30", "no")
+    reply = desk.send(choose(desk.menu, "Cambiar o cancelar un registro"))
+    reply = desk.send(choose(reply, "Xochitl P"))
+    desk.talk(choose(reply, "Cambiar la fecha o la hora"), "16/3/2027", "8:30")
+    person = Phone(app, "whatsapp:+5216641111111")
+    if vanishes_before == "the read-back":
+        person.talk("BORRAR", "1")
+        reply = desk.send("4:30")
+    else:
+        assert "Revise el cambio" in desk.send("4:30")
+        person.talk("BORRAR", "1")
+        assert "Ese registro ya no está" in desk.send("ayuda")   # the question shown again
+        reply = desk.send("si")
+    assert "Ese registro ya no está" in reply and "No cambié nada" in reply
+    assert "Menú de voluntarios" in reply
+    assert table(app, "hearings") == {}
