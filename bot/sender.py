@@ -273,7 +273,10 @@ def _same_message(message: Outgoing, body: str | None) -> bool:
     if body is None:
         return False
     if message.content_sid:
-        return all(str(value) in body for value in (message.variables or {}).values())
+        values = [str(value) for value in (message.variables or {}).values()]
+        # A template with nothing of its own in it (the monthly one) cannot be told from another
+        # message to the same phone: better a second "check your case" than none at all.
+        return bool(values) and all(value in body for value in values)
     return " ".join(body.split()) == " ".join((message.body or "").split())
 
 

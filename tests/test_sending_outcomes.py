@@ -275,3 +275,16 @@ def test_without_a_whatsapp_sender_whatsapp_people_get_sms(tmp_path, twilio):
     assert dispatch(app, DAY_BEFORE).outcomes["sent"] == 1
     [sent] = (r["form"] for r in twilio.requests)
     assert (sent["To"], sent["From"]) == ("+526641234567", "+15005550006")
+
+
+def test_a_template_with_no_values_of_its_own_never_claims_another_message():
+    from bot.sender import Outgoing, _same_message
+
+    monthly = Outgoing("whatsapp:+5216641234567", "whatsapp", content_sid="HX" + "1" * 32,
+                       variables={})
+    # Any message to the same phone would "contain" no values: it must not pass for this one.
+    assert not _same_message(monthly, "Mi Audiencia le recuerda: mañana es la audiencia de Ana")
+    reminder = Outgoing("whatsapp:+5216641234567", "whatsapp", content_sid="HX" + "2" * 32,
+                        variables={"1": "Ana", "2": "lunes 15 de marzo"})
+    assert _same_message(reminder, "Mañana es la audiencia de Ana: lunes 15 de marzo, 8:30")
+    assert not _same_message(reminder, "Mañana es la audiencia de Luis: lunes 15 de marzo")
