@@ -214,6 +214,14 @@ def m007_lookup_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX reminders_updated ON reminders(updated_at)")
 
 
+
+@migrations()
+def m008_destroyed_keys(db: sqlite_utils.Database) -> None:
+    # The ids of data keys being destroyed, written in the main file with the deletion of the
+    # person's rows. SQLite commits an attached file separately: should a crash come between
+    # the two commits, the key would outlive its person; this list lets the next sweep finish.
+    db.execute("CREATE TABLE destroyed_keys (key_id TEXT PRIMARY KEY, destroyed_at TEXT NOT NULL)")
+
 def default_key_store(database: str) -> str:
     """The key store's path when KEY_STORE is unset: beside the database, never in a backup."""
     stem = database[:-len(".sqlite3")] if database.endswith(".sqlite3") else database

@@ -199,5 +199,6 @@ def init_app(app: Flask) -> None:
         db = get_db()
         _bind_key_store(db, vault)
         _seal_again(db, vault)
+        vault.finish_destroying(db)
         safekeeping.forget_deleted(db)
         _check_lookup(db, vault)

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from . import audit, store
 from .db import flush_wal, get_db, write
 from .eventlog import event
-from .vault import Vault, forget_in_copy, vault
+from .vault import KeyGone, Vault, forget_in_copy, vault
 
 # Contacts deleted per transaction: each holds the write lock for tens of milliseconds, and
 # the webhook's messages get their turn between two (docs/PERFORMANCE.md).
@@ -56,11 +56,19 @@ def _delete_where(db: Database, condition: str, params: dict, batch: int,
                 f"SELECT c.id, c.phone FROM contacts c WHERE c.id IN ({marks}) AND {condition}",
                 {**params, **{f"id{n}": i for n, i in enumerate(chunk)}}).fetchall()
             if forgotten is not None:   # read before their keys are destroyed
-                forgotten.extend(vault().open(phone) for _, phone in doomed)
+                forgotten.extend(p for p in (_phone_or_none(phone) for _, phone in doomed) if p)
             store.delete_contacts(db, [contact_id for contact_id, _ in doomed])
         yield len(doomed)
         if start + batch < len(ids):
             time.sleep(BATCH_PAUSE_SECONDS)
+
+
+def _phone_or_none(sealed: str) -> str | None:
+    """A phone to forget elsewhere, or None when its key is already gone (nothing to read)."""
+    try:
+        return vault().open(sealed)
+    except KeyGone:
+        return None
 
 
 def purge_batches(db: Database, now: dt.datetime, retention_days: int,
@@ -182,8 +190,9 @@ def daily(app: Flask, now: dt.datetime) -> None:
     """The daily part of housekeeping: retention, then the backups."""
     db = get_db()
     phones: list[str] = []
-    purged = purge_inactive(db, now, app.config["RETENTION_DAYS"], forgotten=phones)
-    purged += forget_deleted(db)
+    vault().finish_destroying(db)
+    purged = forget_deleted(db)
+    purged += purge_inactive(db, now, app.config["RETENTION_DAYS"], forgotten=phones)
     if purged:
         flush_wal(db)
         app.extensions["sender"].forget(phones)

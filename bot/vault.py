@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app, g, has_app_context
 from sqlite_utils import Database
 
-from .db import get_db
+from .db import get_db, write
 from .eventlog import event
 
 # The data key of volunteers' phones (staff, not the people served: one key for all).
@@ -105,6 +105,9 @@ class Vault:
         if not key_ids:
             return
         marks = ", ".join("?" * len(key_ids))
+        now = dt.datetime.now(dt.UTC).isoformat()
+        db.conn.executemany("INSERT OR IGNORE INTO main.destroyed_keys (key_id, destroyed_at) "
+                            "VALUES (?, ?)", [(key_id, now) for key_id in key_ids])
         db.execute(f"DELETE FROM keys.data_keys WHERE key_id IN ({marks})", key_ids)
         cache = self._cache()
         for key_id in key_ids:
@@ -116,6 +119,24 @@ class Vault:
                 # The deletion itself must go on; the next backup rewrites the copy without
                 # these keys (safekeeping.backup_key_store), so say so loudly meanwhile.
                 event("key_backup_not_updated", logging.ERROR, error=type(exc).__name__)
+
+    def finish_destroying(self, db: Database) -> int:
+        """Destroy every key whose destruction a crash may have cut short (the main file
+        committed, the key store not), then forget the ids of keys now surely gone; return how
+        many keys were still there. Two transactions: the list goes only once the keys have."""
+        with write(db):
+            left = [k for (k,) in db.execute(
+                "SELECT d.key_id FROM main.destroyed_keys d "
+                "JOIN keys.data_keys k ON k.key_id = d.key_id").fetchall()]
+            if left:
+                db.execute("DELETE FROM keys.data_keys WHERE key_id IN "
+                           "(SELECT key_id FROM main.destroyed_keys)")
+        if left and self.key_backup and os.path.exists(self.key_backup):
+            forget_in_copy(self.key_backup, left)
+        with write(db):
+            db.execute("DELETE FROM main.destroyed_keys WHERE key_id NOT IN "
+                       "(SELECT key_id FROM keys.data_keys)")
+        return len(left)
 
     def rewrap(self, db: Database, after: str, limit: int) -> tuple[int, str | None]:
         """Wrap up to `limit` data keys (ids after `after`) under the newest master key; return

@@ -157,3 +157,40 @@ def test_a_key_destroyed_while_the_key_backup_is_written_is_not_in_it(app, monke
     with sqlite3.connect(os.path.join(app.config["KEY_BACKUP_DIR"], KEY_BACKUP)) as conn:
         assert {k for (k,) in conn.execute("SELECT key_id FROM data_keys")} == {kept, "staff"}
     assert gone != kept
+
+
+def key_ids(path: str) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {k for (k,) in conn.execute("SELECT key_id FROM data_keys")}
+
+
+def test_a_key_left_by_a_crash_between_the_two_commits_is_destroyed_at_the_next_start(app,
+                                                                                      tmp_path):
+    register(app, DELETED, "Rosalinda")
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        (key_id,) = conn.execute("SELECT key_id FROM contacts").fetchone()
+    assert key_id in key_ids(app.config["KEY_STORE"])
+    # What a crash between the two files' commits leaves: the main file committed (rows gone,
+    # the key listed as destroyed), the key store not (the key still there).
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("INSERT INTO destroyed_keys VALUES (?, ?)", [key_id, NOW.isoformat()])
+        conn.execute("DELETE FROM contacts")
+    assert key_id in key_ids(app.config["KEY_STORE"])
+    create_app(dict(app.config), instance_path=tmp_path)       # the next start sweeps
+    assert key_id not in key_ids(app.config["KEY_STORE"])
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT count(*) FROM destroyed_keys").fetchone() == (0,)
+
+
+def test_the_daily_purge_goes_on_past_a_person_whose_key_is_already_gone(app):
+    register(app, DELETED, "Rosalinda", date="1/12/2026")
+    register(app, KEPT, "Luisa", date="2/12/2026")
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        (key_id,) = conn.execute("SELECT key_id FROM contacts ORDER BY id LIMIT 1").fetchone()
+    with sqlite3.connect(app.config["KEY_STORE"]) as conn:
+        conn.execute("DELETE FROM data_keys WHERE key_id = ?", [key_id])
+    with app.app_context():
+        daily(app, NOW + dt.timedelta(days=400))                 # both past retention
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT count(*) FROM contacts").fetchone() == (0,)
