@@ -19,6 +19,7 @@ from .eventlog import contact_ref, event
 from .reminders import DAY_AFTER, MONTHLY, WELCOME, next_allowed
 from .sender import CLOCK_SKEW, Outgoing, SendError, Sent
 from .sms import for_sms
+from .vault import KeyGone
 from .views import ViewInput, When, render, render_reply, view_this_report
 
 OPTED_OUT, INVALID_NUMBER, OUTSIDE_WINDOW, UNREACHABLE_HANDSET = 21610, 21211, 63016, 30003
@@ -155,6 +156,11 @@ class Dispatcher:
         attempt = Attempt()
         try:
             return self.deliver(get_db(), row, now, attempt)
+        except KeyGone:
+            # The person was deleted (their key destroyed) and their rows not swept yet.
+            with write(get_db()):
+                queue.finish(get_db(), row["id"], "cancelled", "deleted", now)
+            return "skipped"
         except Exception as exc:   # one bad row must not stop the others
             event("reminder_error", logging.ERROR, reminder=row["id"], error=type(exc).__name__)
             return self.errored(row, type(exc).__name__, now, attempt)

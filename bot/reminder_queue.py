@@ -186,9 +186,18 @@ def forget_early_statuses(db: Database, before: dt.datetime) -> int:
     return db.execute("DELETE FROM early_statuses WHERE received_at < ?", [_iso(before)]).rowcount
 
 
+# How far along Twilio's reports go; a report that comes late never undoes a later one.
+DELIVERY_ORDER = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5,
+                  "undelivered": 4, "failed": 4}
+
+
 def record_delivery(db: Database, reminder_id: int, status: str, now: dt.datetime) -> None:
-    db.execute("UPDATE reminders SET delivery_status = ?, updated_at = ? WHERE id = ?",
-               [status, _iso(now), reminder_id])
+    """Keep a delivery report, unless one further along is already recorded."""
+    order = DELIVERY_ORDER.get(status, 0)
+    known = [s for s, o in DELIVERY_ORDER.items() if o > order]
+    db.execute(f"UPDATE reminders SET delivery_status = ?, updated_at = ? WHERE id = ? "
+               f"AND (delivery_status IS NULL OR delivery_status NOT IN "
+               f"({', '.join('?' * len(known))}))", [status, _iso(now), reminder_id, *known])
 
 
 def for_phone(db: Database, phone: str) -> list[dict]:

@@ -11,7 +11,7 @@ from . import audit, store
 from . import reminder_queue as queue
 from .context import Desk, Registration
 from .reminders import WELCOME, Planned, Schedule
-from .vault import vault
+from .vault import KeyGone, vault
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -76,15 +76,20 @@ def desk_of(db: Database, phone: str) -> Desk | None:
                      [vault().digest(phone)]).fetchone()
     if row is None:
         return None
-    registrations = tuple(Registration(
-        r["hearing_id"], r["person_id"], vault().open(r["name"]), r["city"],
-        dt.datetime.fromisoformat(r["starts_at"]),
-        dt.datetime.fromisoformat(r["report_at"]) if r["report_at"] else None)
-        for r in db.query("""
+    registrations = []
+    for r in db.query("""
             SELECT h.id AS hearing_id, p.id AS person_id, p.name, h.city, h.starts_at, h.report_at
             FROM hearings h JOIN people p ON p.id = h.person_id
-            WHERE p.shelter_id = ? AND h.closed_at IS NULL""", [row[1]]))
-    return Desk(row[0], row[1], row[2], registrations)
+            WHERE p.shelter_id = ? AND h.closed_at IS NULL""", [row[1]]):
+        try:
+            name = vault().open(r["name"])
+        except KeyGone:   # deleted, its rows not swept yet: nobody to show
+            continue
+        registrations.append(Registration(
+            r["hearing_id"], r["person_id"], name, r["city"],
+            dt.datetime.fromisoformat(r["starts_at"]),
+            dt.datetime.fromisoformat(r["report_at"]) if r["report_at"] else None))
+    return Desk(row[0], row[1], row[2], tuple(registrations))
 
 
 def record_consent(db: Database, contact_id: int, method: str, now: dt.datetime,

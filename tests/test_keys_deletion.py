@@ -194,3 +194,29 @@ def test_the_daily_purge_goes_on_past_a_person_whose_key_is_already_gone(app):
         daily(app, NOW + dt.timedelta(days=400))                 # both past retention
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         assert conn.execute("SELECT count(*) FROM contacts").fetchone() == (0,)
+
+
+def test_a_person_whose_key_is_gone_is_skipped_by_the_desk_and_the_scheduler(app):
+    from conftest import choose
+    from test_shelters import cli
+
+    from bot.dispatch import Dispatcher
+
+    assert cli(app, "shelters", "add", "Casa del Migrante").exit_code == 0
+    assert cli(app, "volunteers", "add", "664 555 0001", "--shelter", "Casa del Migrante"
+               ).exit_code == 0
+    desk = Phone(app, "whatsapp:+5216645550001")
+    for phone, name in (("664 111 1111", "Xochitl P"), ("664 222 2222", "Yolanda Q")):
+        reply = desk.send(choose(desk.send("VOLUNTARIO"), "Registrar a una persona"))
+        desk.talk(phone, "si", name, "tijuana", "25/11/2026", "8:30", "4:30", "no", "si", "si")
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        (key_id,) = conn.execute("SELECT key_id FROM contacts ORDER BY id DESC LIMIT 1"
+                                 ).fetchone()
+    with sqlite3.connect(app.config["KEY_STORE"]) as conn:   # as a crash can leave it
+        conn.execute("DELETE FROM data_keys WHERE key_id = ?", [key_id])
+    reply = desk.send(choose(desk.send("VOLUNTARIO"), "Audiencias de los próximos días"))
+    reply = desk.send("7")
+    assert "Xochitl P" in reply and "Yolanda Q" not in reply
+    with app.app_context():
+        report = Dispatcher(app, sleep=lambda s: None).run(NOW)   # the welcomes are due
+    assert report.outcomes == {"sent": 1, "skipped": 1}

@@ -276,6 +276,11 @@ def test_status_callbacks_are_signed_recorded_and_acted_on(app, twilio):
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         assert conn.execute("SELECT delivery_status FROM reminders WHERE twilio_sid = ?",
                             [sid]).fetchone() == ("delivered",)
+    # Reports come out of order: a late "sent" never undoes "delivered".
+    assert callback({"MessageSid": sid, "MessageStatus": "sent"}).status_code == 204
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT delivery_status FROM reminders WHERE twilio_sid = ?",
+                            [sid]).fetchone() == ("delivered",)
     form = {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"}
     assert callback(form).status_code == 204
     kind, due, status, attempts, error, *_ = rows(app, "kind = 'day_before'")[0]
