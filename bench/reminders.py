@@ -97,32 +97,36 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__),
                                                             "fake_twilio.py"), str(port)])
     time.sleep(1)
-    config = {"DATABASE": os.path.join(tmp, "db.sqlite3"), "SECRET_KEY": "bench",
-              "ENCRYPTION_KEYS": Fernet.generate_key().decode(), "LOG_LEVEL": "WARNING",
-              "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t",
-              "TWILIO_SMS_FROM": "+15005550006", "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
-              "TWILIO_API_BASE_URL": f"http://127.0.0.1:{port}",
-              "PUBLIC_BASE_URL": "https://bench.example.org",
-              "SEND_RATE_PER_SECOND": 0, "DISPATCH_BATCH": 5000, "SEND_THREADS": args.threads}
-    app = create_app({"TESTING": True, **config}, instance_path=tmp)
-    started = time.perf_counter()
-    seed(app, args.people)
-    seeded = time.perf_counter() - started
-    idle = min(timed_pass(app, NOW)[0] for _ in range(5))
-    make_due(app, args.due)
-    busy, outcomes = timed_pass(app, NOW)
-    make_due(app, args.due)
-    capped_app = create_app({"TESTING": True, **config, "SEND_RATE_PER_SECOND": args.cap}, instance_path=tmp)
-    capped, capped_outcomes = timed_pass(capped_app, NOW)
-    # The scheduler as its own process, with the whole population: its peak resident size.
-    make_due(app, args.due)
-    env = {**os.environ, **{k: str(v) for k, v in config.items()}}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run([os.path.join(os.path.dirname(sys.executable), "flask"), "--app", "bot",
-                    "send-due", "--now", NOW.isoformat()], env=env, check=True,
-                   capture_output=True)
-    scheduler_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    server.terminate()
+    try:
+        config = {"DATABASE": os.path.join(tmp, "db.sqlite3"), "SECRET_KEY": "bench",
+                  "ENCRYPTION_KEYS": Fernet.generate_key().decode(), "LOG_LEVEL": "WARNING",
+                  "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t",
+                  "TWILIO_SMS_FROM": "+15005550006", "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
+                  "TWILIO_API_BASE_URL": f"http://127.0.0.1:{port}",
+                  "PUBLIC_BASE_URL": "https://bench.example.org",
+                  "SEND_RATE_PER_SECOND": 0, "DISPATCH_BATCH": 5000, "SEND_THREADS": args.threads}
+        app = create_app({"TESTING": True, **config}, instance_path=tmp)
+        started = time.perf_counter()
+        seed(app, args.people)
+        seeded = time.perf_counter() - started
+        idle = min(timed_pass(app, NOW)[0] for _ in range(5))
+        make_due(app, args.due)
+        busy, outcomes = timed_pass(app, NOW)
+        make_due(app, args.due)
+        capped_app = create_app({"TESTING": True, **config, "SEND_RATE_PER_SECOND": args.cap},
+                                instance_path=tmp)
+        capped, capped_outcomes = timed_pass(capped_app, NOW)
+        # The scheduler as its own process, with the whole population: its peak resident size.
+        make_due(app, args.due)
+        env = {**os.environ, **{k: str(v) for k, v in config.items()}}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        # In the bench's own instance folder: its keys, never the checkout's.
+        subprocess.run([os.path.join(os.path.dirname(sys.executable), "flask"), "--app",
+                        f"bot:create_app(instance_path={tmp!r})", "send-due", "--now",
+                        NOW.isoformat()], env=env, check=True, capture_output=True)
+        scheduler_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    finally:
+        server.terminate()   # never left running, whatever failed
     sent = outcomes.get("sent", 0)
     print(json.dumps({
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
