@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -134,6 +135,8 @@ class _Step:
         data = {key: self.vars[key] for key in EFFECTS[effect] if key in self.vars}
         if effect == "update_registration":
             data["city"] = self.hearing_city(data.get("hearing_id"))
+        if effect == "save_hearing" and not data.get("hearing_id"):
+            data["hearing_id"] = self.same_hearing(data)
         if effect in ("save_hearing", "register_for_shelter", "update_registration"):
             for key, clock_key in (("starts_at", "time"), ("report_at", "report_time")):
                 moment = draft_moment(data, self.engine.cities, clock_key)
@@ -141,6 +144,22 @@ class _Step:
         if effect == "set_language":
             self.language = data["language"]
         self.effects.append(Effect(effect, data))
+
+    def same_hearing(self, data: dict) -> int | None:
+        """Return the open hearing a new one repeats (the same person on the same day): saving
+        it again updates that one instead of doubling every reminder."""
+        if not data.get("date"):
+            return None
+        day, name = date.fromisoformat(data["date"]), normalize(data.get("name") or "")
+        for hearing in self.context.hearings:
+            person = self.context.person(hearing.person_id)
+            same_person = (hearing.person_id == data.get("person_id") if data.get("person_id")
+                           else bool(person and name and normalize(person.name) == name))
+            city = self.engine.cities.get(hearing.city)
+            if same_person and city and hearing.starts_at.astimezone(
+                    ZoneInfo(city.court_zone)).date() == day:
+                return hearing.id
+        return None
 
     def hearing_city(self, hearing_id: int | None) -> str | None:
         hearing = self.context.hearing(hearing_id)
@@ -260,9 +279,11 @@ class Engine:
             step.say(self.flows[NO_TEXT])
             if current:
                 step.say(current)
-        elif current:
+        elif current and current.id != MENU:
             step.answer(current, text)
         else:
+            # The main menu is where a person lands between tasks: a free phrase there ("tengo
+            # nueva fecha") is read for what it asks before any option word ("nueva") in it.
             step.idle(text)
         return Outcome(step.blocks, step.state, step.effects, step.language)
 
