@@ -330,10 +330,10 @@ class Dispatcher:
         """After the day-after question, read the person's next message as its answer,
         unless they are in the middle of something else."""
         state = store.conversation_of(db, row["contact_id"])
-        if state.node and state.updated_at and now - state.updated_at < self.engine.ttl:
+        if state.node and state.updated_at and now - state.updated_at < self.engine.ttl_of(state):
             return
         store.save_conversation(db, row["contact_id"], Conversation(
-            REMINDER_NODES[DAY_AFTER], {"hearing_id": row["hearing_id"]}, 0, now), now)
+            REMINDER_NODES[DAY_AFTER], {"hearing_id": row["hearing_id"]}, 0, now, state.parked), now)
 
     def failed(self, db, row: dict, contact: dict, action: str, error: str,
                now: dt.datetime, already_counted: bool = False,

@@ -40,8 +40,19 @@ COMMAND_NODES = {
     "volunteer": "volunteer.start",
 }
 VOLUNTEER_FLOW = "volunteer."
+PARKED = N_("Su registro quedó a medias. Para seguir donde se quedó, escriba SEGUIR.")
+RESUMED = N_("Seguimos donde se quedó.")
+NOTHING_PARKED = "menu.nothing_to_resume"
+# What a person has typed into a task: worth keeping when the task is interrupted.
+DRAFT_FIELDS = frozenset({"name", "city", "date", "time", "report_time", "a_number", "phone"})
+# Actions after which a parked draft has nothing more to give (or must not outlive the data).
+ENDS_PARKED = frozenset({"save_hearing", "register_for_shelter", "add_person",
+                         "update_registration", "delete_contact", "opt_out"})
+# Commands that leave the task on purpose: what was typed goes, as they say.
+DROPS_DRAFT = frozenset({"cancel", "delete", "opt_out"})
 REMINDER_NODES = {kind: f"reminders.{kind}" for kind in KINDS}
 REQUIRED_NODES = frozenset({WELCOME, NOT_UNDERSTOOD, TOO_MANY, EXPIRED, NO_TEXT, ERROR, EMERGENCY,
+                            NOTHING_PARKED,
                             SLOW_DOWN,
                             *COMMAND_NODES.values(), *REMINDER_NODES.values()})
 LEGAL_NOTICE = N_("Esto es información general, no es consejo legal.")
@@ -55,6 +66,9 @@ class Conversation:
     vars: dict = field(default_factory=dict)
     attempts: int = 0
     updated_at: datetime | None = None
+    # A task left half-way (another topic, MENU, three unclear answers): {"node", "vars", "at"},
+    # kept DRAFT_HOURS for SEGUIR to take up again.
+    parked: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,7 @@ class _Step:
         self.engine, self.context, self.now = engine, context, now
         self.state = state
         self.vars = dict(state.vars)
+        self.parked = state.parked
         self.blocks: list[Part] = []
         self.effects: list[Effect] = []
         self.language = context.language
@@ -143,6 +158,8 @@ class _Step:
                 data[key] = moment.isoformat() if moment else None
         if effect == "set_language":
             self.language = data["language"]
+        if effect in ENDS_PARKED:
+            self.parked = None
         self.effects.append(Effect(effect, data))
 
     def same_hearing(self, data: dict) -> int | None:
@@ -189,15 +206,44 @@ class _Step:
             return self.start(intent.flow)
         attempts = self.state.attempts + 1
         if attempts >= self.engine.max_attempts:
-            self.finish()
-            return self.run(TOO_MANY)
+            return self.start(TOO_MANY)   # what was typed so far is kept for SEGUIR
         retry = node.wait.retry.get(answer.reason) or node.wait.retry["unknown"]
         self.blocks.append(Lines((self.text(retry), *self.options(node))))
         self.state = replace(self.state, vars=self.vars, attempts=attempts, updated_at=self.now)
 
-    def start(self, node_id: str) -> None:
+    def start(self, node_id: str, keep_draft: bool = True) -> None:
+        """Leave the task at hand for another; what the person typed into it is kept."""
+        parked = keep_draft and self.park()
         self.finish()
         self.run(node_id)
+        if parked:
+            self.blocks.append(Lines((Text(PARKED),)))
+
+    def park(self) -> bool:
+        """Keep the task at hand, if the person typed anything into it, for SEGUIR."""
+        if not self.state.node or not DRAFT_FIELDS & {k for k, v in self.vars.items() if v}:
+            return False
+        self.parked = {"node": self.state.node, "vars": dict(self.vars),
+                       "at": self.now.isoformat()}
+        return True
+
+    def resume(self) -> None:
+        """Take up the parked task again at the question it was waiting on."""
+        parked, self.parked = self.parked, None
+        fresh = parked and self.now - datetime.fromisoformat(parked["at"]) <= self.engine.draft_keep
+        node = self.engine.flows.nodes.get(parked["node"]) if fresh else None
+        if node is None or not node.wait or (
+                node.id.startswith(VOLUNTEER_FLOW) and self.context.volunteer is None):
+            self.finish()
+            return self.run(NOTHING_PARKED)
+        self.vars = dict(parked["vars"])
+        self.blocks.append(Lines((Text(RESUMED),)))
+        self.say(node)
+        self.state = Conversation(node.id, self.vars, 0, self.now)
+
+    def outcome(self) -> Outcome:
+        return Outcome(self.blocks, replace(self.state, parked=self.parked), self.effects,
+                       self.language)
 
     def idle(self, text: str) -> None:
         """Read a message sent outside any question: a free phrase, or an answer to the menu."""
@@ -217,11 +263,13 @@ class Engine:
     """Move a person's conversation along the flows, one message at a time."""
 
     def __init__(self, flows: Flows, vocabulary: Vocabulary, reference: Reference,
-                 ttl_minutes: int = 60, max_attempts: int = 3, schedule: Schedule | None = None):
+                 ttl_minutes: int = 60, max_attempts: int = 3, schedule: Schedule | None = None,
+                 draft_hours: int = 24):
         self.flows, self.vocabulary, self.reference = flows, vocabulary, reference
         self.schedule = schedule or Schedule()
         self.cities = reference.cities
         self.ttl = timedelta(minutes=ttl_minutes)
+        self.draft_keep = timedelta(hours=draft_hours)
         self.max_attempts = max_attempts
 
     @classmethod
@@ -240,6 +288,15 @@ class Engine:
         step.say(self.flows[node_id])
         return step.blocks
 
+    def ttl_of(self, state: Conversation) -> timedelta:
+        """How long a question stays open: its own time, the usual one, or a day when the
+        person has typed something into the task (poor signal: an answer hours later counts)."""
+        waiting = self.flows.nodes.get(state.node) if state.node else None
+        ttl = timedelta(hours=waiting.wait_hours) if waiting and waiting.wait_hours else self.ttl
+        if DRAFT_FIELDS & {k for k, v in state.vars.items() if v}:
+            ttl = max(ttl, self.draft_keep)
+        return ttl
+
     def step(self, state: Conversation, context: Context, text: str, now: datetime) -> Outcome:
         """Answer one message; text is empty for media, voice notes and locations."""
         if context.volunteer is None and (state.node or "").startswith(VOLUNTEER_FLOW):
@@ -251,15 +308,13 @@ class Engine:
         if normalize(text) and self.vocabulary.is_emergency(text):
             # Before anything else, from any step, even after BAJA: it answers a cry for help.
             step.start(EMERGENCY)
-            return Outcome(step.blocks, step.state, step.effects, step.language)
+            return step.outcome()
 
         deleting = state.node == COMMAND_NODES["delete"]
         if context.opted_out and command not in ("opt_in", "delete") and not deleting:
             # Nothing is sent after BAJA until ALTA, except the answer to BORRAR.
             return Outcome([], state, [], context.language)
-        waiting = self.flows.nodes.get(state.node) if state.node else None
-        ttl = timedelta(hours=waiting.wait_hours) if waiting and waiting.wait_hours else self.ttl
-        if state.node and state.updated_at and now - state.updated_at > ttl:
+        if state.node and state.updated_at and now - state.updated_at > self.ttl_of(state):
             step.finish()
             step.say(self.flows[EXPIRED])
         if context.is_new and command not in ("opt_out", "delete"):
@@ -270,11 +325,16 @@ class Engine:
             step.say(self.flows[HELP])
             step.say(current)
         elif command in ("english", "spanish"):
+            parked = step.park()
             step.finish()
             step.vars["language"] = "en" if command == "english" else "es"
             step.run(COMMAND_NODES[command])
+            if parked:
+                step.blocks.append(Lines((Text(PARKED),)))
+        elif command == "resume":
+            step.resume()
         elif command:
-            step.start(COMMAND_NODES[command])
+            step.start(COMMAND_NODES[command], keep_draft=command not in DROPS_DRAFT)
         elif not normalize(text):
             step.say(self.flows[NO_TEXT])
             if current:
@@ -285,11 +345,12 @@ class Engine:
             # The main menu is where a person lands between tasks: a free phrase there ("tengo
             # nueva fecha") is read for what it asks before any option word ("nueva") in it.
             step.idle(text)
-        return Outcome(step.blocks, step.state, step.effects, step.language)
+        return step.outcome()
 
 
 def init_app(app: Flask) -> None:
     app.extensions["engine"] = Engine.load(
         app.config["FLOWS_DIR"] or FLOWS_DIR, app.extensions["catalogs"],
         ttl_minutes=app.config["CONVERSATION_TTL_MINUTES"], max_attempts=app.config["MAX_ATTEMPTS"],
+        draft_hours=app.config["DRAFT_KEEP_HOURS"],
         schedule=Schedule.from_config(app.config))

@@ -63,6 +63,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CONVERSATION_TTL_MINUTES", 60,
             "A conversation left half-way this long expires; the next message starts fresh."),
     Setting("MAX_ATTEMPTS", 3, "Wrong answers to one question before the bot offers help."),
+    Setting("DRAFT_KEEP_HOURS", 24,
+            "What a person typed into a task stays this long: an answer hours later still counts, "
+            "and a task left for another topic can be taken up again with SEGUIR."),
     Setting("MAX_BODY_CHARS", 1600, "Longer inbound texts are cut to this length before reading."),
     Setting("RATE_LIMIT_MESSAGES", 30,
             "Messages one phone (not a volunteer's) may send within the window before one "

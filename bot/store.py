@@ -164,19 +164,25 @@ def conversation_of(db: Database, contact_id: int) -> Conversation:
                      "WHERE contact_id = ?", [contact_id]).fetchone()
     if row is None:
         return Conversation()
-    # Variables hold what the person is typing (names, A-numbers, phones): sealed too.
-    return Conversation(row[0], json.loads(vault().open(row[1]) if row[1] != "{}" else "{}"),
-                        row[2], _moment(row[3]))
+    # Variables hold what the person is typing (names, A-numbers, phones): sealed too, with
+    # the task they left half-way, if any.
+    variables = json.loads(vault().open(row[1]) if row[1] != "{}" else "{}")
+    parked = variables.pop(PARKED_KEY, None)
+    return Conversation(row[0], variables, row[2], _moment(row[3]), parked)
+
+
+PARKED_KEY = "_parked"
 
 
 def save_conversation(db: Database, contact_id: int, state: Conversation, now: datetime) -> None:
+    variables = {**state.vars, PARKED_KEY: state.parked} if state.parked else state.vars
     db.execute("""INSERT INTO conversations (contact_id, node, vars, attempts, updated_at)
                   VALUES (?, ?, ?, ?, ?)
                   ON CONFLICT (contact_id) DO UPDATE SET node = excluded.node,
                   vars = excluded.vars, attempts = excluded.attempts,
                   updated_at = excluded.updated_at""",
                [contact_id, state.node,
-                vault().seal(json.dumps(state.vars), contact_key(db, contact_id)) if state.vars
+                vault().seal(json.dumps(variables), contact_key(db, contact_id)) if variables
                 else "{}", state.attempts, _iso(now)])
 
 

@@ -45,10 +45,19 @@ def test_a_confirmed_hearing_becomes_one_save_action_with_utc_times(engine):
 
 
 def test_state_older_than_the_ttl_expires(engine):
-    state = Conversation("register.ask_time", {"city": "tijuana"}, 0, NOW)
-    fresh = engine.step(state, Context(), "8:30", NOW + timedelta(minutes=59))
-    assert fresh.state.node == "register.ask_report"
-    stale = engine.step(state, Context(), "8:30", NOW + timedelta(minutes=61))
+    state = Conversation("register.ask_name", {}, 0, NOW)
+    fresh = engine.step(state, Context(), "Rosa", NOW + timedelta(minutes=59))
+    assert fresh.state.node == "register.ask_city"
+    stale = engine.step(state, Context(), "Rosa", NOW + timedelta(minutes=61))
+    assert "se cerró sin guardar" in text(stale) and stale.state.vars == {}
+
+
+def test_a_task_with_something_typed_waits_a_day_for_its_answer(engine):
+    # Poor signal: the answer to the next question can come hours later and still counts.
+    state = Conversation("register.ask_time", {"city": "tijuana", "date": "2027-03-15"}, 0, NOW)
+    later = engine.step(state, Context(), "8:30", NOW + timedelta(hours=5))
+    assert later.state.node == "register.ask_report" and later.state.vars["time"] == "08:30"
+    stale = engine.step(state, Context(), "8:30", NOW + timedelta(hours=25))
     assert "se cerró sin guardar" in text(stale) and stale.state.vars == {}
 
 

@@ -107,11 +107,11 @@ def test_english_read_back_uses_english_dates(phone):
     assert "Monday, March 15, 2027, 8:30 AM, El Paso time" in summary
 
 
-def test_a_half_finished_conversation_expires(app):
+def test_a_half_finished_conversation_waits_a_day_then_expires(app):
     early = Phone(app, now=NOW)
     early.talk(*MID_FLOW)
-    later = Phone(app, now=NOW + timedelta(hours=3))
-    reply = later.send("8:30")
+    assert "presentarse en el puerto" in Phone(app, now=NOW + timedelta(hours=3)).send("8:30")
+    reply = Phone(app, now=NOW + timedelta(hours=28)).send("4:30")
     assert "se cerró sin guardar" in reply and "¿Qué quiere hacer?" in reply
 
 
