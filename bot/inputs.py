@@ -19,9 +19,22 @@ from .views import Part, Raw, Text
 NUMBER_WORDS = {"uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
                 "siete": 7, "ocho": 8, "nueve": 9, "one": 1, "two": 2, "three": 3, "four": 4,
                 "five": 5}
-YES = {"si", "s", "sip", "simon", "ok", "okay", "oki", "correcto", "claro", "bien", "yes", "y",
-       "dale", "exacto", "confirmo", "esta", "asi"}
-NO = {"no", "n", "nop", "nel", "incorrecto", "mal", "nope", "equivocado"}
+YES = {"si", "s", "sip", "simon", "ok", "okay", "oki", "okey", "correcto", "correcta", "claro",
+       "bien", "yes", "y", "dale", "exacto", "confirmo", "esta", "asi", "1", "perfecto", "listo",
+       "sale", "acepto", "acepta"}
+# Words that may come with a yes without changing it: "sí, está todo bien, gracias", "sí, guardar".
+YES_COMPANY = {"todo", "todos", "los", "datos", "es", "eso", "gracias", "muchas", "por", "favor",
+               "porfa", "de", "acuerdo", "guardar", "guardalo", "guardala", "registrar", "registrala",
+               "registralo", "cambiar", "borrar", "borrarla", "quitar", "cancelar", "usa",
+               "whatsapp", "senor", "senora", "muy", "que", "ya", "opcion", "option", "numero", "el"}
+NO = {"no", "n", "nop", "nel", "incorrecto", "incorrecta", "mal", "nope", "equivocado",
+      "equivocada", "2"}
+# Anywhere in an answer, these make it something other than a yes: a negative, a correction or
+# a doubt ("sí, pero la hora no", "la fecha no es esa", "¿sí?").
+NOT_YES = NO | {"pero", "error", "corregir", "cambio", "ni", "tampoco", "nunca", "otra", "otro",
+                "diferente", "distinta", "distinto", "falta", "excepto", "menos", "sino", "equivoque",
+                "quizas", "tal", "creo"}
+_REPEATED = re.compile(r"(.)\1+")
 DONT_KNOW = ("no se", "no lo se", "no tengo", "no dice", "no viene", "no aparece", "no",
              "nada", "ninguno", "ninguna", "no hay", "no sabe", "saltar", "omitir", "despues",
              "luego", "skip", "dont know", "i don t know", "don t know", "none")
@@ -91,15 +104,25 @@ def read_choice(text: str, a: Asking) -> Answer:
     return Answer(None)
 
 
+def _yes_no_words(text: str) -> list[str]:
+    # "siii", "noooo", "okk": a letter held down is the same word.
+    return [w if w in YES | NOT_YES | YES_COMPANY else _REPEATED.sub(r"\1", w) for w in words(text)]
+
+
+def is_clear_yes(text: str) -> bool:
+    """Tell whether the message is a yes and nothing else: no negative, correction or question."""
+    tokens = _yes_no_words(text)
+    if "?" in text or "¿" in text or any(t in NOT_YES for t in tokens):
+        return False
+    return any(t in YES for t in tokens) and all(t in YES or t in YES_COMPANY for t in tokens)
+
+
 def read_yes_no(text: str, a: Asking) -> Answer:
-    tokens = words(text)
-    number = _number(text)
-    if number in (1, 2):
-        return Answer("yes" if number == 1 else "no", "yes" if number == 1 else "no")
-    if tokens and tokens[0] in NO:
-        return Answer("no", "no")
-    if tokens and tokens[0] in YES:
+    """Yes only for a clear yes; a negative or a doubt anywhere is a no; anything else is unclear."""
+    if is_clear_yes(text):
         return Answer("yes", "yes")
+    if "?" in text or "¿" in text or any(t in NOT_YES for t in _yes_no_words(text)):
+        return Answer("no", "no")
     return Answer(None)
 
 
