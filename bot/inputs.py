@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -56,6 +56,7 @@ class Answer:
     outcome: str | None
     value: object = None
     reason: str = "unknown"
+    fields: dict = field(default_factory=dict)   # other draft fields the message gave at once
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,44 @@ def read_yes_no(text: str, a: Asking) -> Answer:
     if "?" in text or "¿" in text or any(t in NOT_YES for t in _yes_no_words(text)):
         return Answer("no", "no")
     return Answer(None)
+
+
+# A number alone ("no es el 15") is a day as often as an hour: a time is read from a correction
+# only when the message says it is one.
+_TIME_WORDS = {"hora", "horas", "las", "am", "pm", "manana", "tarde", "noche", "mediodia",
+               "medianoche"}
+_REPORT_WORDS = {"presentarse", "presentarme", "presento", "presentar", "presenta", "puerto",
+                 "puente", "garita"}
+_CLOCK = re.compile(r"\d:\d\d")
+
+
+def _corrections(text: str, a: Asking) -> dict:
+    """The date and times a message gives; nothing unless every one it mentions reads cleanly."""
+    found: dict = {}
+    tokens = set(words(text))
+    day = read_date(text, a)
+    if day.outcome == "ok":
+        found["date"] = day.value
+    elif day.outcome or day.reason != "unknown":
+        return {}   # a past or far date is asked about at the date question
+    if tokens & _TIME_WORDS or _CLOCK.search(text):
+        if tokens & _REPORT_WORDS:
+            clock = read_report_time(text, a)
+            key = "report_time"
+        else:
+            clock, key = read_time(text, a), "time"
+        if clock.outcome != "ok":
+            return {}
+        found[key] = clock.value
+    return found
+
+
+def read_confirmation(text: str, a: Asking) -> Answer:
+    """At a read-back: a clear yes, a date or time that corrects it, or else: what to fix?"""
+    if is_clear_yes(text):
+        return Answer("yes", "yes")
+    fields = _corrections(text, a)
+    return Answer("corrected", fields=fields) if fields else Answer("fix")
 
 
 def read_city(text: str, a: Asking) -> Answer:
@@ -306,6 +345,7 @@ class InputType:
 INPUTS: dict[str, InputType] = {
     "choice": InputType(read_choice, frozenset(), choice_options),
     "yesno": InputType(read_yes_no, frozenset({"yes", "no"})),
+    "confirmation": InputType(read_confirmation, frozenset({"yes", "fix", "corrected"})),
     "city": InputType(read_city, frozenset({"ok"}), city_options),
     "date": InputType(read_date, frozenset({"ok", "far"})),
     "time": InputType(read_time, frozenset({"ok"})),
@@ -330,7 +370,15 @@ def _needs_a_number(vars: dict, context: Context, now: datetime) -> bool:
     return person is None or not person.a_number
 
 
+def _report_before_hearing(vars: dict, context: Context, now: datetime) -> bool:
+    report, hearing = vars.get("report_time"), vars.get("time")
+    return not report or not hearing or time.fromisoformat(report) < time.fromisoformat(hearing)
+
+
 CHECKS: dict[str, Callable[[dict, Context, datetime], bool]] = {
+    # Set by a read-back's "what to fix?": the answer goes straight back to the read-back.
+    "fixing": lambda v, c, now: bool(v.get("fixing")),
+    "report_before_hearing": _report_before_hearing,
     "has_people": lambda v, c, now: bool(c.people),
     "has_hearings": lambda v, c, now: bool(c.upcoming(now)),
     "many_hearings": lambda v, c, now: len(c.upcoming(now)) > 1,

@@ -82,8 +82,8 @@ def test_flows_check_command_passes():
 
 
 BREAKAGES = [
-    ("register.yaml", "    next: ask_date\n", "    next: ask_dat\n", "register.yaml: node ask_city",
-     "unknown target 'register.ask_dat'"),
+    ("register.yaml", "    next: after_city\n", "    next: after_cty\n", "register.yaml: node ask_city",
+     "unknown target 'register.after_cty'"),
     ("register.yaml", "      far: confirm_far\n", "", "register.yaml: node confirm_far",
      "unreachable"),
     ("menu.yaml", "        words: [familia]\n",
@@ -131,8 +131,8 @@ def test_a_node_the_engine_needs_cannot_be_removed(flows_dir, catalogs):
 
 
 def test_a_wait_must_route_every_answer(flows_dir, catalogs):
-    edit(flows_dir / "register.yaml", '      "yes": ask_time\n      "no": ask_date\n',
-         '      "yes": ask_time\n')
+    edit(flows_dir / "register.yaml", '      "yes": after_date\n      "no": ask_date\n',
+         '      "yes": after_date\n')
     with pytest.raises(FlowError, match=r"node confirm_far: no way on for \['no'\]"):
         Engine.load(str(flows_dir), catalogs)
 
@@ -146,7 +146,7 @@ def test_invalid_yaml_names_the_file(flows_dir, catalogs):
 def test_the_app_refuses_to_start_on_a_broken_flow(flows_dir, tmp_path):
     from bot import create_app
 
-    edit(flows_dir / "register.yaml", "    next: ask_date\n", "    next: nowhere\n")
+    edit(flows_dir / "register.yaml", "    next: after_city\n", "    next: nowhere\n")
     with pytest.raises(FlowError, match="unknown target"):
         create_app({"TESTING": True, "DATABASE": str(tmp_path / "db.sqlite3"),
                     "SECRET_KEY": "k", "FLOWS_DIR": str(flows_dir)}, instance_path=tmp_path)
