@@ -129,8 +129,9 @@ def read_yes_no(text: str, a: Asking) -> Answer:
 
 # A number alone ("no es el 15") is a day as often as an hour: a time is read from a correction
 # only when the message says it is one.
-_TIME_WORDS = {"hora", "horas", "las", "am", "pm", "manana", "tarde", "noche", "mediodia",
-               "medianoche"}
+_TIME_WORDS = {"hora", "horas", "las", "am", "pm", "mediodia", "medianoche"}
+# "el 4 de marzo por la mañana" says when in the day, not an hour; "10 de la mañana" does.
+_PERIOD_WORDS = {"manana", "tarde", "noche"}
 _REPORT_WORDS = {"presentarse", "presentarme", "presento", "presentar", "presenta", "puerto",
                  "puente", "garita"}
 _CLOCK = re.compile(r"\d:\d\d")
@@ -145,7 +146,7 @@ def _corrections(text: str, a: Asking) -> dict:
         found["date"] = day.value
     elif day.outcome or day.reason != "unknown":
         return {}   # a past or far date is asked about at the date question
-    if tokens & _TIME_WORDS or _CLOCK.search(text):
+    if tokens & _TIME_WORDS or _CLOCK.search(text) or (tokens & _PERIOD_WORDS and not found):
         if tokens & _REPORT_WORDS:
             clock = read_report_time(text, a)
             key = "report_time"
@@ -154,6 +155,9 @@ def _corrections(text: str, a: Asking) -> dict:
         if clock.outcome != "ok":
             return {}
         found[key] = clock.value
+    # "no es el 4 de marzo" when the read-back says 4 March denies it: ask what to fix.
+    if all(a.vars.get(key) == value for key, value in found.items()):
+        return {}
     return found
 
 

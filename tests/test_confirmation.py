@@ -144,7 +144,17 @@ def test_a_date_or_time_in_the_answer_is_applied_at_once(app, phone):
     assert hearings(app) == [(*SAVED[:3], "2027-03-04T17:30:00+00:00", "2027-03-04T14:00:00+00:00")]
 
 
+def test_a_date_with_a_part_of_the_day_changes_only_the_date(app, phone):
+    read_back(phone)
+    reply = phone.send("es el 16 de marzo por la mañana")
+    assert "Audiencia: martes 16 de marzo de 2027, 9:00 a. m." in reply and "¿Está todo bien?" in reply
+
+
 def test_a_correction_that_does_not_fit_is_not_applied(app, phone):
+    read_back(phone)
+    # The read-back's own date, denied: there is nothing to apply.
+    assert "¿Qué quiere corregir?" in phone.send("no es el 15 de marzo")
+    phone.send("CANCELAR")
     read_back(phone)
     # Reporting after the hearing, or a date already past: asked, never taken.
     assert "¿Qué quiere corregir?" in phone.send("no, me presento a las 10 de la mañana")
