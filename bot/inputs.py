@@ -21,19 +21,21 @@ NUMBER_WORDS = {"uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5
                 "five": 5}
 YES = {"si", "s", "sip", "simon", "ok", "okay", "oki", "okey", "correcto", "correcta", "claro",
        "bien", "yes", "y", "dale", "exacto", "confirmo", "esta", "asi", "1", "perfecto", "listo",
-       "sale", "acepto", "acepta"}
+       "sale", "acepto", "acepta", "correct", "right", "sure", "yep", "yeah", "fine"}
 # Words that may come with a yes without changing it: "sí, está todo bien, gracias", "sí, guardar".
 YES_COMPANY = {"todo", "todos", "los", "datos", "es", "eso", "gracias", "muchas", "por", "favor",
                "porfa", "de", "acuerdo", "guardar", "guardalo", "guardala", "registrar", "registrala",
                "registralo", "cambiar", "borrar", "borrarla", "quitar", "cancelar", "usa",
-               "whatsapp", "senor", "senora", "muy", "que", "ya", "opcion", "option", "numero", "el"}
+               "whatsapp", "senor", "senora", "muy", "que", "ya", "opcion", "option", "numero", "el",
+               "please", "thanks", "thank", "you", "all", "is", "it", "its", "good", "save",
+               "register"}
 NO = {"no", "n", "nop", "nel", "incorrecto", "incorrecta", "mal", "nope", "equivocado",
       "equivocada", "2"}
 # Anywhere in an answer, these make it something other than a yes: a negative, a correction or
 # a doubt ("sí, pero la hora no", "la fecha no es esa", "¿sí?").
 NOT_YES = NO | {"pero", "error", "corregir", "cambio", "ni", "tampoco", "nunca", "otra", "otro",
                 "diferente", "distinta", "distinto", "falta", "excepto", "menos", "sino", "equivoque",
-                "quizas", "tal", "creo"}
+                "quizas", "tal", "creo", "but", "wrong", "not", "incorrect", "maybe", "change"}
 _REPEATED = re.compile(r"(.)\1+")
 DONT_KNOW = ("no se", "no lo se", "no tengo", "no dice", "no viene", "no aparece", "no",
              "nada", "ninguno", "ninguna", "no hay", "no sabe", "saltar", "omitir", "despues",

@@ -17,11 +17,13 @@ def hearings(app) -> list[tuple]:
     return [(opened(app, name), opened(app, a_number), *rest) for name, a_number, *rest in rows]
 
 CLEAR_YES = ["1", "si", "Sí", "SI!", "siii", "sí, guardar", "correcto", "está bien", "esta bien",
-             "ok", "Ok.", "sí, está todo bien, gracias", "claro que sí", "sí, registrar"]
+             "ok", "Ok.", "sí, está todo bien, gracias", "claro que sí", "sí, registrar",
+             "yes", "Yes, save", "it's all correct, thanks"]
 NOT_YES = ["2", "no", "No.", "mal", "no es", "incorrecto", "la fecha no es esa",
            "sí, pero la hora no", "si pero", "sí?", "¿sí?", "?si", "ok pero la hora",
            "sí, la hora está mal", "no, es el 4 de marzo", "si no", "1 no", "ni modo",
-           "si, es otra fecha", "nooo"]
+           "si, es otra fecha", "nooo",
+           "yes but the time is wrong", "not right"]
 
 
 @pytest.mark.parametrize("text", CLEAR_YES)
