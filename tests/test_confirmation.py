@@ -133,6 +133,19 @@ def test_the_name_and_the_a_number_can_be_fixed(app, phone):
     assert hearings(app) == [("Ana R", "123456789", *SAVED[2:])]
 
 
+def test_choosing_another_person_while_fixing_asks_the_a_number_again(app, phone):
+    phone.talk("hola", "1", "MR", "1", "15/3/2027", "9", "7", "A 123-456-789", "sí")
+    reply = phone.send(choose(phone.send("1"), "Otra persona"))
+    reply = phone.talk("Ana", "1", "16/3/2027", "9", "7", "A 987-654-321")
+    assert "Persona: Ana" in reply and "Número A: A 987-654-321" in reply
+    reply = phone.send(choose(phone.send("no"), "Nombre"))
+    assert "número A" in phone.send(choose(reply, "MR"))
+    reply = phone.send("no")
+    assert "Persona: MR" in reply and "Número A: A 123-456-789" in reply
+    phone.send("sí")
+    assert [h[:2] for h in hearings(app)] == [("MR", "123456789"), ("MR", "123456789")]
+
+
 def test_a_date_or_time_in_the_answer_is_applied_at_once(app, phone):
     before = read_back(phone)
     reply = phone.send("no, es el 4 de marzo")
