@@ -201,6 +201,7 @@ class _Step:
         if answer.outcome:
             if node.wait.save:
                 self.vars[node.wait.save] = answer.value
+            self.vars.update(answer.fields)
             return self.run(node.routes.get(answer.outcome) or node.next)
         if intent:
             return self.start(intent.flow)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import click
 import yaml
 
+from . import yamlfile
 from .i18n import LANGUAGES, Catalogs
 from .inputs import CHECKS, INPUTS, REASONS, Option
 from .places import DATA_DIR
@@ -108,7 +109,7 @@ class _Loader:
     def load_file(self, path: str) -> None:
         try:
             with open(path, encoding="utf-8") as f:
-                data = yaml.safe_load(f)
+                data = yamlfile.load(f)
         except yaml.YAMLError as exc:
             self.fail(path, None, f"not valid YAML: {exc}")
             return
@@ -152,6 +153,12 @@ class _Loader:
             if not raw.get("value") or not raw.get("label"):
                 self.fail(path, name, "every option needs a value and a label")
                 continue
+            for word in _as_tuple(raw.get("words")):
+                # A number or true/false would be compared as text that nobody types, or
+                # (as None or False) match every message.
+                if not isinstance(word, str) or not word.strip():
+                    self.fail(path, name, f"option {raw['value']}: word {word!r} is not text; "
+                                          "put it in quotes")
             options.append(Option(str(raw["value"]), raw["label"],
                                   tuple(_as_tuple(raw.get("words"))), pattern))
         wait = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -19,9 +19,24 @@ from .views import Part, Raw, Text
 NUMBER_WORDS = {"uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
                 "siete": 7, "ocho": 8, "nueve": 9, "one": 1, "two": 2, "three": 3, "four": 4,
                 "five": 5}
-YES = {"si", "s", "sip", "simon", "ok", "okay", "oki", "correcto", "claro", "bien", "yes", "y",
-       "dale", "exacto", "confirmo", "esta", "asi"}
-NO = {"no", "n", "nop", "nel", "incorrecto", "mal", "nope", "equivocado"}
+YES = {"si", "s", "sip", "simon", "ok", "okay", "oki", "okey", "correcto", "correcta", "claro",
+       "bien", "yes", "y", "dale", "exacto", "confirmo", "esta", "asi", "1", "perfecto", "listo",
+       "sale", "acepto", "acepta", "correct", "right", "sure", "yep", "yeah", "fine"}
+# Words that may come with a yes without changing it: "sí, está todo bien, gracias", "sí, guardar".
+YES_COMPANY = {"todo", "todos", "los", "datos", "es", "eso", "gracias", "muchas", "por", "favor",
+               "porfa", "de", "acuerdo", "guardar", "guardalo", "guardala", "registrar", "registrala",
+               "registralo", "cambiar", "borrar", "borrarla", "quitar", "cancelar", "usa",
+               "whatsapp", "senor", "senora", "muy", "que", "ya", "opcion", "option", "numero", "el",
+               "please", "thanks", "thank", "you", "all", "is", "it", "its", "good", "save",
+               "register"}
+NO = {"no", "n", "nop", "nel", "incorrecto", "incorrecta", "mal", "nope", "equivocado",
+      "equivocada", "2"}
+# Anywhere in an answer, these make it something other than a yes: a negative, a correction or
+# a doubt ("sí, pero la hora no", "la fecha no es esa", "¿sí?").
+NOT_YES = NO | {"pero", "error", "corregir", "cambio", "ni", "tampoco", "nunca", "otra", "otro",
+                "diferente", "distinta", "distinto", "falta", "excepto", "menos", "sino", "equivoque",
+                "quizas", "tal", "creo", "but", "wrong", "not", "incorrect", "maybe", "change"}
+_REPEATED = re.compile(r"(.)\1+")
 DONT_KNOW = ("no se", "no lo se", "no tengo", "no dice", "no viene", "no aparece", "no",
              "nada", "ninguno", "ninguna", "no hay", "no sabe", "saltar", "omitir", "despues",
              "luego", "skip", "dont know", "i don t know", "don t know", "none")
@@ -43,6 +58,7 @@ class Answer:
     outcome: str | None
     value: object = None
     reason: str = "unknown"
+    fields: dict = field(default_factory=dict)   # other draft fields the message gave at once
 
 
 @dataclass(frozen=True)
@@ -91,16 +107,68 @@ def read_choice(text: str, a: Asking) -> Answer:
     return Answer(None)
 
 
+def _yes_no_words(text: str) -> list[str]:
+    # "siii", "noooo", "okk": a letter held down is the same word.
+    return [w if w in YES | NOT_YES | YES_COMPANY else _REPEATED.sub(r"\1", w) for w in words(text)]
+
+
+def is_clear_yes(text: str) -> bool:
+    """Tell whether the message is a yes and nothing else: no negative, correction or question."""
+    tokens = _yes_no_words(text)
+    if "?" in text or "¿" in text or any(t in NOT_YES for t in tokens):
+        return False
+    return any(t in YES for t in tokens) and all(t in YES or t in YES_COMPANY for t in tokens)
+
+
 def read_yes_no(text: str, a: Asking) -> Answer:
-    tokens = words(text)
-    number = _number(text)
-    if number in (1, 2):
-        return Answer("yes" if number == 1 else "no", "yes" if number == 1 else "no")
-    if tokens and tokens[0] in NO:
-        return Answer("no", "no")
-    if tokens and tokens[0] in YES:
+    """Yes only for a clear yes; a negative or a doubt anywhere is a no; anything else is unclear."""
+    if is_clear_yes(text):
         return Answer("yes", "yes")
+    if "?" in text or "¿" in text or any(t in NOT_YES for t in _yes_no_words(text)):
+        return Answer("no", "no")
     return Answer(None)
+
+
+# A number alone ("no es el 15") is a day as often as an hour: a time is read from a correction
+# only when the message says it is one.
+_TIME_WORDS = {"hora", "horas", "las", "am", "pm", "mediodia", "medianoche"}
+# "el 4 de marzo por la mañana" says when in the day, not an hour; "10 de la mañana" does.
+_PERIOD_WORDS = {"manana", "tarde", "noche"}
+_REPORT_WORDS = {"presentarse", "presentarme", "presento", "presentar", "presenta", "puerto",
+                 "puente", "garita"}
+_CLOCK = re.compile(r"\d:\d\d")
+
+
+def _corrections(text: str, a: Asking) -> dict:
+    """The date and times a message gives; nothing unless every one it mentions reads cleanly."""
+    found: dict = {}
+    tokens = set(words(text))
+    day = read_date(text, a)
+    if day.outcome == "ok":
+        found["date"] = day.value
+    elif day.outcome or day.reason != "unknown":
+        return {}   # a past or far date is asked about at the date question
+    if tokens & _TIME_WORDS or _CLOCK.search(text) or (tokens & _PERIOD_WORDS and not found):
+        if tokens & _REPORT_WORDS:
+            clock = read_report_time(text, a)
+            key = "report_time"
+        else:
+            clock, key = read_time(text, a), "time"
+        if clock.outcome != "ok":
+            return {}
+        found[key] = clock.value
+    # "no es el 4 de marzo" when the read-back says 4 March denies it: ask what to fix.
+    if all(a.vars.get(key) == value for key, value in found.items()):
+        return {}
+    return found
+
+
+def read_confirmation(text: str, a: Asking) -> Answer:
+    """At a read-back: a clear yes, a date or time that corrects it, or else: what to fix?"""
+    if is_clear_yes(text):
+        return Answer("yes", "yes")
+    fields = _corrections(text, a)
+    return Answer("corrected", fields=fields) if fields else Answer("fix")
 
 
 def read_city(text: str, a: Asking) -> Answer:
@@ -283,6 +351,7 @@ class InputType:
 INPUTS: dict[str, InputType] = {
     "choice": InputType(read_choice, frozenset(), choice_options),
     "yesno": InputType(read_yes_no, frozenset({"yes", "no"})),
+    "confirmation": InputType(read_confirmation, frozenset({"yes", "fix", "corrected"})),
     "city": InputType(read_city, frozenset({"ok"}), city_options),
     "date": InputType(read_date, frozenset({"ok", "far"})),
     "time": InputType(read_time, frozenset({"ok"})),
@@ -307,7 +376,15 @@ def _needs_a_number(vars: dict, context: Context, now: datetime) -> bool:
     return person is None or not person.a_number
 
 
+def _report_before_hearing(vars: dict, context: Context, now: datetime) -> bool:
+    report, hearing = vars.get("report_time"), vars.get("time")
+    return not report or not hearing or time.fromisoformat(report) < time.fromisoformat(hearing)
+
+
 CHECKS: dict[str, Callable[[dict, Context, datetime], bool]] = {
+    # Set by a read-back's "what to fix?": the answer goes straight back to the read-back.
+    "fixing": lambda v, c, now: bool(v.get("fixing")),
+    "report_before_hearing": _report_before_hearing,
     "has_people": lambda v, c, now: bool(c.people),
     "has_hearings": lambda v, c, now: bool(c.upcoming(now)),
     "many_hearings": lambda v, c, now: len(c.upcoming(now)) > 1,

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+from . import yamlfile
 
 DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
 CITY_KEYS = {"name", "zone", "port", "court", "court_zone", "clock", "sources", "verified_on",
@@ -44,7 +44,7 @@ def load_places(directory: str = DATA_DIR) -> dict[str, City]:
     """Read and check the cities: each has a port, a court and zones that exist."""
     path = os.path.join(directory, "places.yaml")
     with open(path, encoding="utf-8") as f:
-        data = yaml.safe_load(f)
+        data = yamlfile.load(f)
     cities, errors = {}, []
     for key, spec in (data.get("cities") or {}).items():
         missing = CITY_KEYS - set(spec) - {"sources", "verified_on"}
@@ -57,6 +57,8 @@ def load_places(directory: str = DATA_DIR) -> dict[str, City]:
         for zone in (spec["zone"], spec["court_zone"]):
             if not _zone_exists(zone):
                 errors.append(f"{path}: city {key}: unknown time zone {zone!r}")
+        errors += [f"{path}: city {key}: word {w!r} is not text; put it in quotes"
+                   for w in spec["words"] or () if not isinstance(w, str) or not w.strip()]
         cities[key] = City(key=key, **{**spec, "words": tuple(spec["words"]),
                                       "sources": tuple(spec.get("sources") or ())})
     if errors:

@@ -6,8 +6,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
-import yaml
-
+from . import yamlfile
 from .places import DATA_DIR, City, DataError, load_places
 
 
@@ -48,7 +47,7 @@ TAGS = {"GOV", "NGO", "PRESS", "2nd"}
 def _read(directory: str, name: str) -> tuple[str, dict]:
     path = os.path.join(directory, name)
     with open(path, encoding="utf-8") as f:
-        return path, yaml.safe_load(f) or {}
+        return path, yamlfile.load(f) or {}
 
 
 def load_reference(directory: str = DATA_DIR) -> Reference:

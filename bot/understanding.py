@@ -8,7 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import yaml
+from . import yamlfile
 
 WORDS_PATH = os.path.join(os.path.dirname(__file__), "data", "words.yaml")
 _NOT_WORD = re.compile(r"[^\w?/:.\-]+")
@@ -86,7 +86,8 @@ class Vocabulary:
     @classmethod
     def load(cls, path: str = WORDS_PATH) -> Vocabulary:
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            data = yamlfile.load(f)
+        _check_words(path, data)
         intents = [Intent(name, spec["flow"], tuple(tuple(p.split()) for p in spec["phrases"]))
                    for name, spec in data["intents"].items()]
         return cls(data.get("spellings", {}), data["commands"], intents, data.get("emergency", []),
@@ -146,6 +147,19 @@ class Vocabulary:
                                            _deletions(token) | {token}))
                 found.update(w for w in candidates if close(w, token))
         return frozenset(found)
+
+
+def _check_words(path: str, data: dict) -> None:
+    """Refuse a word that is not text (a number, true/false, an empty entry), naming where it is."""
+    entries = [("spellings", k, [k, v]) for k, v in (data.get("spellings") or {}).items()]
+    entries += [("commands", k, v) for k, v in (data.get("commands") or {}).items()]
+    entries += [(s, "", data.get(s) or []) for s in ("courtesy", "emergency")]
+    entries += [("intents", k, (v or {}).get("phrases")) for k, v in (data.get("intents") or {}).items()]
+    bad = [f"{path}: {section} {name}: word {w!r} is not text; put it in quotes".replace("  ", " ")
+           for section, name, found in entries for w in (found if isinstance(found, list) else [found])
+           if not isinstance(w, str) or not w.strip()]
+    if bad:
+        raise ValueError("\n".join(bad))
 
 
 def _deletions(word: str) -> set[str]:

@@ -62,7 +62,7 @@ def test_register_by_free_text_in_one_go(app, phone):
 
 def test_saying_no_at_the_read_back_saves_nothing_and_asks_again(app, phone):
     phone.talk("hola", "1", "MR", "1", "15/3/2027", "9", "no se", "no")
-    assert "¿En qué ciudad" in phone.send("2")
+    assert "¿Qué quiere corregir?" in phone.send("2")
     assert hearings(app) == []
 
 
