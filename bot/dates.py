@@ -34,7 +34,9 @@ _WORD = re.compile(r"[a-z]+")
 @dataclass(frozen=True)
 class DateResult:
     value: date | None
-    problem: str | None = None     # None, "past" or "far"
+    problem: str | None = None     # None, "past", "far" or "ambiguous" (then value is None)
+    readings: tuple[date, ...] = ()   # every date the text can mean that is not past, soonest first
+    paper: bool = False            # read month first because the text looks copied from the notice
 
 
 @dataclass(frozen=True)
@@ -72,27 +74,50 @@ def _make(year: int | None, month: int, day: int, today: date) -> date | None:
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 
 
-def _explicit(text: str, today: date) -> date | None:
+# Words and marks that only text copied from the English notice has: month first there.
+_PAPER = re.compile(r"(?<![a-z])(?:[ap]\.?\s?m\b|date|hearing|time|court|judge|notice|immigration"
+                    r"|january|february|march|april|june|july|august|september|october|november"
+                    r"|december|monday|tuesday|wednesday|thursday|friday)\b")
+
+
+def _numeric(day_first: tuple[int, int], sep: str, year: int | None, today: date,
+             paper: bool) -> tuple[list[date], bool]:
+    """Return every date "a/b" can be, and whether the paper's order decided between two."""
+    a, b = day_first
+    day_month = _make(year, b, a, today)
+    # Only slashes and dashes come from US papers; "8.30" is a time far more often than 30 August.
+    month_day = _make(year, a, b, today) if sep in "/-" and a != b else None
+    if paper and day_month and month_day:
+        return [month_day], True
+    return [d for d in (day_month, month_day) if d], False
+
+
+def _explicit(text: str, today: date) -> tuple[list[date], bool]:
+    """Return the dates written in text, with every reading of a numeric one."""
     iso = _ISO_DATE.search(text)   # 2027-03-15, as spreadsheets export dates
     if iso:
-        return _make(int(iso[1]), int(iso[2]), int(iso[3]), today)
+        found = _make(int(iso[1]), int(iso[2]), int(iso[3]), today)
+        return ([found] if found else []), False
+    paper = bool(_PAPER.search(text))
     for match in _NUMERIC_DATE.finditer(text):
-        day, sep, month, year = match.groups()
+        first, sep, second, year = match.groups()
         before = text[:match.start()].rstrip()
         if sep == "." and before.endswith(("las", "la")):
             continue   # "a las 8.30" is a time
-        return _make(int(year) if year else None, int(month), int(day), today)
+        return _numeric((int(first), int(second)), sep, int(year) if year else None, today, paper)
     for match in _DAY_MONTH.finditer(text):
         month = _month(match.group(2))
         if month:
             year = match.group(3)
-            return _make(int(year) if year else None, month, int(match.group(1)), today)
+            found = _make(int(year) if year else None, month, int(match.group(1)), today)
+            return ([found] if found else []), False
     for match in _MONTH_DAY.finditer(text):
         month = _month(match.group(1))
         if month:
             year = match.group(3)
-            return _make(int(year) if year else None, month, int(match.group(2)), today)
-    return None
+            found = _make(int(year) if year else None, month, int(match.group(2)), today)
+            return ([found] if found else []), False
+    return [], False
 
 
 def _relative(text: str, today: date) -> date | None:
@@ -120,18 +145,22 @@ def _two_years_after(today: date) -> date:
 
 
 def parse_date(text: str, today: date) -> DateResult:
-    """Read a date, day first; a date without a year is the next one on or after today."""
+    """Read a date, day first; return every reading of "3/4" that is not past, never a guess."""
     text = normalize(text)[:200]
-    value = _explicit(text, today)
-    if value is None and not _NUMERIC_DATE.search(text) and not _ISO_DATE.search(text):
-        value = _relative(text, today)
-    if value is None:
+    readings, paper = _explicit(text, today)
+    if not readings and not _NUMERIC_DATE.search(text) and not _ISO_DATE.search(text):
+        found = _relative(text, today)
+        readings = [found] if found else []
+    if not readings:
         return DateResult(None)
-    if value < today:
-        return DateResult(value, "past")
-    if value > _two_years_after(today):
-        return DateResult(value, "far")
-    return DateResult(value)
+    ahead = sorted(r for r in readings if r >= today)
+    if not ahead:
+        return DateResult(readings[0], "past", ())
+    if len(ahead) > 1:
+        return DateResult(None, "ambiguous", tuple(ahead))
+    value = ahead[0]
+    problem = "far" if value > _two_years_after(today) else None
+    return DateResult(value, problem, (value,), paper)
 
 
 _AM = re.compile(r"(?<![a-z])(a\.?\s?m\b\.?|de la manana|en la manana|de la madrugada|madrugada|morning)")

@@ -14,7 +14,7 @@ from .i18n import N_
 from .identity import format_phone, read_typed_phone
 from .places import City
 from .understanding import close, words
-from .views import Part, Raw, Text
+from .views import Day, Part, Raw, Text
 
 NUMBER_WORDS = {"uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
                 "siete": 7, "ocho": 8, "nueve": 9, "one": 1, "two": 2, "three": 3, "four": 4,
@@ -119,7 +119,10 @@ def read_city(text: str, a: Asking) -> Answer:
 
 
 def read_date(text: str, a: Asking) -> Answer:
+    """A hearing date; "3/4" that can be either of two days keeps both for the next question."""
     result = dates.parse_date(text, _local_today(a))
+    if result.problem == "ambiguous":
+        return Answer("ambiguous", [d.isoformat() for d in result.readings])
     if result.value is None:
         return Answer(None)
     if result.problem == "past":
@@ -127,6 +130,25 @@ def read_date(text: str, a: Asking) -> Answer:
     if result.problem == "far":
         return Answer("far", result.value.isoformat())
     return Answer("ok", result.value.isoformat())
+
+
+def _date_readings(a: Asking) -> list[str]:
+    found = a.vars.get("date")
+    return list(found) if isinstance(found, list) else []
+
+
+def read_date_reading(text: str, a: Asking) -> Answer:
+    """Which of the readings of an ambiguous date is meant: its option number or its day."""
+    readings = _date_readings(a)
+    number = _number(text)
+    if number is not None:
+        if 1 <= number <= len(readings):
+            return Answer("ok", readings[number - 1])
+        return Answer("retype", None) if number == len(readings) + 1 else Answer(None)
+    # The day written out again ("4 de marzo") settles it when it is one of the readings.
+    said = dates.parse_date(text, _local_today(a))
+    chosen = [r for r in readings if r in {d.isoformat() for d in said.readings}]
+    return Answer("ok", chosen[0]) if len(chosen) == 1 else Answer(None)
 
 
 def read_time(text: str, a: Asking) -> Answer:
@@ -250,6 +272,11 @@ def read_registration(text: str, a: Asking) -> Answer:
     return Answer(None)
 
 
+def date_reading_options(a: Asking) -> list[Part]:
+    days: list[Part] = [Day(date.fromisoformat(d)) for d in _date_readings(a)]
+    return [*days, Text(N_("Ninguna, la escribo otra vez"))]
+
+
 def choice_options(a: Asking) -> list[Part]:
     return [Text(o.label) for o in a.options]
 
@@ -284,7 +311,8 @@ INPUTS: dict[str, InputType] = {
     "choice": InputType(read_choice, frozenset(), choice_options),
     "yesno": InputType(read_yes_no, frozenset({"yes", "no"})),
     "city": InputType(read_city, frozenset({"ok"}), city_options),
-    "date": InputType(read_date, frozenset({"ok", "far"})),
+    "date": InputType(read_date, frozenset({"ok", "far", "ambiguous"})),
+    "date_reading": InputType(read_date_reading, frozenset({"ok", "retype"}), date_reading_options),
     "time": InputType(read_time, frozenset({"ok"})),
     "report_time": InputType(read_report_time, frozenset({"ok", "unknown_time"})),
     "a_number": InputType(read_a_number, frozenset({"ok", "skip"})),

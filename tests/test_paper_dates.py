@@ -1,0 +1,129 @@
+"""Dates copied from the English notice: month first there, both readings asked, never guessed."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+import pytest
+from conftest import Phone, choose
+
+from bot.dates import parse_date
+
+TODAY = date(2026, 11, 22)   # a Sunday
+
+
+def saved_starts(app) -> list[str]:
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        return [row[0] for row in conn.execute("SELECT starts_at FROM hearings")]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("25/3/2027", date(2027, 3, 25)),      # a first number above 12 is a day
+    ("3/25/2027", date(2027, 3, 25)),      # a second number above 12 puts the month first
+    ("3/15", date(2027, 3, 15)),
+    ("4/4/2027", date(2027, 4, 4)),        # both readings are the same day
+    ("15.3", date(2027, 3, 15)),
+])
+def test_a_numeric_date_with_one_reading_is_read(text, expected):
+    result = parse_date(text, TODAY)
+    assert (result.value, result.problem) == (expected, None)
+
+
+def test_two_readings_are_both_returned_and_nothing_is_guessed():
+    result = parse_date("03/04/2027", TODAY)
+    assert result.value is None and result.problem == "ambiguous"
+    assert result.readings == (date(2027, 3, 4), date(2027, 4, 3))
+    assert parse_date("3/4", TODAY).readings == (date(2027, 3, 4), date(2027, 4, 3))
+
+
+def test_a_past_reading_is_dropped_not_called_past():
+    # 1 December 2026 on the US notice, a week ahead; day first it would be 12 January 2026.
+    result = parse_date("12/1/2026", TODAY)
+    assert (result.value, result.problem) == (date(2026, 12, 1), None)
+    result = parse_date("1/12/2026", TODAY)
+    assert (result.value, result.problem) == (date(2026, 12, 1), None)
+
+
+def test_a_date_past_in_both_readings_is_past():
+    assert parse_date("3/4/2026", TODAY).problem == "past"
+
+
+def test_dots_are_read_day_first_only():
+    # "8.30" is far more often a time than 30 August.
+    assert parse_date("8.30", TODAY).value is None
+
+
+@pytest.mark.parametrize("text", [
+    "03/04/2027 8:30 AM",
+    "Hearing Date: 03/04/2027",
+    "Date: 03/04/2027",
+    "03/04/2027 at 8:30 a.m.",
+    "Thursday 03/04/2027",
+])
+def test_text_copied_from_the_notice_reads_month_first(text):
+    result = parse_date(text, TODAY)
+    assert (result.value, result.problem, result.paper) == (date(2027, 3, 4), None, True)
+
+
+@pytest.mark.parametrize("text", ["March 4, 2027", "Mar 04 2027", "march 4 2027", "4 de marzo de 2027"])
+def test_month_names_in_english_and_spanish(text):
+    assert parse_date(text, TODAY).value == date(2027, 3, 4)
+
+
+def _to_date_question(phone):
+    phone.send("hola")
+    phone.send(choose(phone.send("hola"), "Guardar una audiencia"))
+    phone.send("MR")
+    return phone.send("1")
+
+
+def test_the_english_notice_date_is_asked_in_words_and_the_chosen_one_saved(app, phone):
+    assert "¿Qué día" in _to_date_question(phone)
+    reply = phone.send("03/04/2027")
+    assert "pone primero el mes" in reply
+    assert "jueves 4 de marzo de 2027" in reply and "sábado 3 de abril de 2027" in reply
+    reply = phone.send(choose(reply, "jueves 4 de marzo de 2027"))
+    assert "¿A qué hora es la audiencia" in reply
+    phone.talk("8:30 am", "no se")
+    reply = phone.send("no")
+    assert "Audiencia: jueves 4 de marzo de 2027, 8:30 a. m." in reply
+    phone.send("si")
+    assert saved_starts(app) == ["2027-03-04T16:30:00+00:00"]
+
+
+def test_the_reading_can_be_chosen_by_writing_the_day(phone):
+    _to_date_question(phone)
+    phone.send("3/4")
+    assert "¿A qué hora es la audiencia" in phone.send("4 de marzo")
+
+
+def test_neither_reading_asks_for_the_date_again(phone):
+    _to_date_question(phone)
+    reply = phone.send("03/04/2027")
+    assert "¿Qué día" in phone.send(choose(reply, "Ninguna, la escribo otra vez"))
+
+
+def test_a_us_date_a_week_ahead_is_not_called_past(phone):
+    _to_date_question(phone)
+    reply = phone.send("12/01/2026")
+    assert "ya pasó" not in reply
+    assert "¿A qué hora es la audiencia" in reply
+
+
+def test_a_volunteer_registering_and_changing_asks_between_the_readings(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["shelters", "add", "Casa", "--city", "tijuana"]).exit_code == 0
+    assert runner.invoke(args=["volunteers", "add", "664 555 0001", "--shelter", "Casa"]).exit_code == 0
+    volunteer = Phone(app, "whatsapp:+5216645550001")
+    reply = volunteer.talk("VOLUNTARIO", "1", "664 123 4567", "1", "M. R.", "tijuana", "03/04/2027")
+    assert "jueves 4 de marzo de 2027" in reply and "sábado 3 de abril de 2027" in reply
+    reply = volunteer.talk(choose(reply, "jueves 4 de marzo de 2027"), "8:30", "4:30",
+                           "A 123-456-789", "1")
+    assert "Audiencia: jueves 4 de marzo de 2027, 8:30 a. m." in reply
+    volunteer.send("1")
+    reply = volunteer.talk("3", "1", "1", "04/05/2027")
+    assert "lunes 5 de abril de 2027" in reply and "martes 4 de mayo de 2027" in reply
+    volunteer.talk(choose(reply, "martes 4 de mayo de 2027"), "9:00", "no se")
+    volunteer.send("si")
+    assert saved_starts(app) == ["2027-05-04T16:00:00+00:00"]
