@@ -127,3 +127,14 @@ def test_a_volunteer_registering_and_changing_asks_between_the_readings(app):
     volunteer.talk(choose(reply, "martes 4 de mayo de 2027"), "9:00", "no se")
     volunteer.send("si")
     assert saved_starts(app) == ["2027-05-04T16:00:00+00:00"]
+
+
+def test_an_import_refuses_a_date_with_two_readings_and_says_how_to_write_it(app, tmp_path):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["shelters", "add", "Casa", "--city", "tijuana"]).exit_code == 0
+    path = tmp_path / "people.csv"
+    path.write_text("phone,name,city,date,time,report_time,a_number,whatsapp,consent\n"
+                    "664 123 4567,M. R.,tijuana,03/04/2027,8:30,,,si,si\n", encoding="utf-8")
+    result = runner.invoke(args=["contacts", "import", str(path), "--shelter", "Casa"])
+    assert "line 2: date can be read day first or month first" in result.output
+    assert "bad rows 1" in result.output
