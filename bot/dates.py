@@ -37,6 +37,7 @@ class DateResult:
     problem: str | None = None     # None, "past", "far" or "ambiguous" (then value is None)
     readings: tuple[date, ...] = ()   # every date the text can mean that is not past, soonest first
     paper: bool = False            # read month first because the text looks copied from the notice
+    doubt: str | None = None       # "weekday" (another weekday was written), "holiday" or "weekend"
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,51 @@ def _relative(text: str, today: date) -> date | None:
     return None
 
 
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """Return the nth given weekday of a month; n = -1 is the last one."""
+    if n > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def _observed(day: date) -> date:
+    # A fixed holiday on a Saturday is kept on the Friday before, on a Sunday the Monday after.
+    return day + timedelta(days={5: -1, 6: 1}.get(day.weekday(), 0))
+
+
+def us_federal_holidays(year: int) -> set[date]:
+    """Return the days US federal courts keep as holidays in a year, observed days included."""
+    fixed = [date(year, 1, 1), date(year, 6, 19), date(year, 7, 4), date(year, 11, 11),
+             date(year, 12, 25)]
+    by_rule = [_nth_weekday(year, 1, 0, 3), _nth_weekday(year, 2, 0, 3), _nth_weekday(year, 5, 0, -1),
+               _nth_weekday(year, 9, 0, 1), _nth_weekday(year, 10, 0, 2), _nth_weekday(year, 11, 3, 4)]
+    days = {*fixed, *(_observed(d) for d in fixed), *by_rule}
+    if _observed(date(year + 1, 1, 1)).year == year:
+        days.add(_observed(date(year + 1, 1, 1)))   # 1 January on a Saturday: 31 December
+    return days
+
+
+def _weekday_written(text: str) -> int | None:
+    for word in _WORD.findall(text):
+        weekday = WEEKDAYS.get(WEEKDAY_TYPOS.get(word, word))
+        if weekday is not None:
+            return weekday
+    return None
+
+
+def _doubt(value: date, written: int | None) -> str | None:
+    """Say why a hearing on this day is unlikely: courts sit on weekdays that are not holidays."""
+    if written is not None and written != value.weekday():
+        return "weekday"
+    if value in us_federal_holidays(value.year):
+        return "holiday"
+    if value.weekday() >= 5:
+        return "weekend"
+    return None
+
+
 def _two_years_after(today: date) -> date:
     try:
         return today.replace(year=today.year + 2)
@@ -148,6 +194,7 @@ def parse_date(text: str, today: date) -> DateResult:
     """Read a date, day first; return every reading of "3/4" that is not past, never a guess."""
     text = normalize(text)[:200]
     readings, paper = _explicit(text, today)
+    explicit = bool(readings)
     if not readings and not _NUMERIC_DATE.search(text) and not _ISO_DATE.search(text):
         found = _relative(text, today)
         readings = [found] if found else []
@@ -156,11 +203,16 @@ def parse_date(text: str, today: date) -> DateResult:
     ahead = sorted(r for r in readings if r >= today)
     if not ahead:
         return DateResult(readings[0], "past", ())
+    written = _weekday_written(text) if explicit else None
     if len(ahead) > 1:
-        return DateResult(None, "ambiguous", tuple(ahead))
+        # "jueves 3/4": the weekday written settles which reading is meant.
+        matching = [r for r in ahead if r.weekday() == written]
+        if len(matching) != 1:
+            return DateResult(None, "ambiguous", tuple(ahead))
+        ahead = matching
     value = ahead[0]
     problem = "far" if value > _two_years_after(today) else None
-    return DateResult(value, problem, (value,), paper)
+    return DateResult(value, problem, (value,), paper, _doubt(value, written))
 
 
 _AM = re.compile(r"(?<![a-z])(a\.?\s?m\b\.?|de la manana|en la manana|de la madrugada|madrugada|morning)")

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from conftest import Phone, choose
 
-from bot.dates import parse_date
+from bot.dates import parse_date, us_federal_holidays
 
 TODAY = date(2026, 11, 22)   # a Sunday
 
@@ -138,3 +138,63 @@ def test_an_import_refuses_a_date_with_two_readings_and_says_how_to_write_it(app
     result = runner.invoke(args=["contacts", "import", str(path), "--shelter", "Casa"])
     assert "line 2: date can be read day first or month first" in result.output
     assert "bad rows 1" in result.output
+
+
+@pytest.mark.parametrize("year,expected", [
+    (2026, {date(2026, 1, 1), date(2026, 1, 19), date(2026, 2, 16), date(2026, 5, 25), date(2026, 6, 19),
+            date(2026, 7, 3), date(2026, 7, 4), date(2026, 9, 7), date(2026, 10, 12), date(2026, 11, 11),
+            date(2026, 11, 26), date(2026, 12, 25)}),
+    # 19 June and 25 December on a Saturday are kept on the Friday, 4 July on a Sunday on the Monday,
+    # and 1 January 2028, a Saturday, on 31 December 2027.
+    (2027, {date(2027, 1, 1), date(2027, 1, 18), date(2027, 2, 15), date(2027, 5, 31), date(2027, 6, 18),
+            date(2027, 6, 19), date(2027, 7, 4), date(2027, 7, 5), date(2027, 9, 6), date(2027, 10, 11),
+            date(2027, 11, 11), date(2027, 11, 25), date(2027, 12, 24), date(2027, 12, 25),
+            date(2027, 12, 31)}),
+])
+def test_us_federal_holidays_are_computed_by_rule_with_observed_days(year, expected):
+    assert us_federal_holidays(year) == expected
+
+
+@pytest.mark.parametrize("text,doubt", [
+    ("martes 4 de marzo de 2027", "weekday"),      # the 4th is a Thursday
+    ("el lunes 15/3/2027", None),
+    ("jueves 4 de marzo de 2027", None),
+    ("6 de marzo de 2027", "weekend"),
+    ("28/3/2027", "weekend"),
+    ("el sabado", "weekend"),
+    ("25 de noviembre de 2027", "holiday"),        # Thanksgiving
+    ("5 de julio de 2027", "holiday"),             # 4 July kept on the Monday
+    ("8 de marzo de 2027", None),
+])
+def test_a_date_courts_do_not_sit_on_is_questioned(text, doubt):
+    assert parse_date(text, TODAY).doubt == doubt
+
+
+def test_the_weekday_written_settles_two_readings():
+    result = parse_date("jueves 3/4/2027", TODAY)
+    assert (result.value, result.problem, result.doubt) == (date(2027, 3, 4), None, None)
+
+
+@pytest.mark.parametrize("text,question", [
+    ("martes 4 de marzo de 2027", "Ojo: el jueves 4 de marzo de 2027 no es el día de la semana"),
+    ("27/3/2027", "El sábado 27 de marzo de 2027 es fin de semana"),
+    ("25/11/2027", "El jueves 25 de noviembre de 2027 es día feriado en Estados Unidos"),
+])
+def test_a_questioned_date_is_kept_on_yes_and_retyped_on_no(app, text, question):
+    first, second = Phone(app, "whatsapp:+5216641230001"), Phone(app, "whatsapp:+5216641230002")
+    _to_date_question(first)
+    assert question in first.send(text)
+    assert "¿A qué hora es la audiencia" in first.send("1")
+    _to_date_question(second)
+    second.send(text)
+    assert "¿Qué día" in second.send("2")
+
+
+def test_an_import_refuses_a_weekend_date_with_the_reason(app, tmp_path):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["shelters", "add", "Casa", "--city", "tijuana"]).exit_code == 0
+    path = tmp_path / "people.csv"
+    path.write_text("phone,name,city,date,time,report_time,a_number,whatsapp,consent\n"
+                    "664 123 4567,M. R.,tijuana,27/03/2027,8:30,,,si,si\n", encoding="utf-8")
+    result = runner.invoke(args=["contacts", "import", str(path), "--shelter", "Casa"])
+    assert "line 2: date is a Saturday or a Sunday: check the sheet" in result.output
