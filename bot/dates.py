@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
+from text_to_num import alpha2digit
+
 from .understanding import close, normalize
 
 MONTHS = {
@@ -29,6 +31,9 @@ _NUMERIC_DATE = re.compile(r"(?<![\d:.])(\d{1,2})\s*([/\-.])\s*(\d{1,2})(?:\s*[/
 _DAY_MONTH = re.compile(r"(?<![\d:])(\d{1,2})\s*(?:de\s+)?([a-z]{3,12})\.?(?:\s*(?:de|del|,)?\s*(\d{4}))?")
 _MONTH_DAY = re.compile(r"\b([a-z]{3,12})\.?\s+(\d{1,2})(?![\d:])(?:\s*(?:de|del|,)?\s*(\d{4}))?")
 _WORD = re.compile(r"[a-z]+")
+_DAY_OF_MONTH = re.compile(r"(?<![\d:])(\d{1,2})\s+del?\s+(\d{1,2})(?![\d:])(?:\s+(?:de|del)\s+(\d{4}))?")
+# "el 15" alone is the next 15th; a bare "15" is too little to be a date.
+_DAY_ONLY = re.compile(r"\bel\s+(\d{1,2})(?![\d:./-])(?!\s*(?:horas?|am|pm|a\.?\s?m|p\.?\s?m)\b)")
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,20 @@ class DateResult:
 class TimeResult:
     value: time | None
     assumed: bool = False          # a.m. or p.m. was not said; a default was applied
+
+
+_ORDINAL = re.compile(r"\b(\d{1,2})(?:ero|ro|er|ra|o|°)(?![a-z0-9])")   # 1ro, 1er, 1o (1º)
+# Read as the words they are: "cuarto" (a quarter hour, not "4th"), "media" (half).
+_KEEP = re.compile(r"\b(cuartos?|media)\b")
+
+
+def number_words(text: str) -> str:
+    """Write numbers and ordinals as digits in normalized text: "el quince" -> "el 15"."""
+    text = re.sub(r"\bprimer[oa]?\b", "1", text)
+    pieces = _KEEP.split(text)
+    # threshold=0: "el dos de marzo" is a date, so small numbers are digits too.
+    text = "".join(p if i % 2 else alpha2digit(p, "es", threshold=0) for i, p in enumerate(pieces))
+    return _ORDINAL.sub(r"\1", text)
 
 
 def _month(word: str) -> int | None:
@@ -106,6 +125,11 @@ def _explicit(text: str, today: date) -> tuple[list[date], bool]:
         if sep == "." and before.endswith(("las", "la")):
             continue   # "a las 8.30" is a time
         return _numeric((int(first), int(second)), sep, int(year) if year else None, today, paper)
+    of_month = _DAY_OF_MONTH.search(text)   # "el 3 del 12": Spanish, so day first
+    if of_month:
+        year = of_month[3]
+        found = _make(int(year) if year else None, int(of_month[2]), int(of_month[1]), today)
+        return ([found] if found else []), False
     for match in _DAY_MONTH.finditer(text):
         month = _month(match.group(2))
         if month:
@@ -118,7 +142,25 @@ def _explicit(text: str, today: date) -> tuple[list[date], bool]:
             year = match.group(3)
             found = _make(int(year) if year else None, month, int(match.group(2)), today)
             return ([found] if found else []), False
+    day_only = _DAY_ONLY.search(text)
+    if day_only:
+        found = _next_day_of_month(int(day_only[1]), today)
+        return ([found] if found else []), False
     return [], False
+
+
+def _next_day_of_month(day: int, today: date) -> date | None:
+    """Return the next such day of a month on or after today: "el 15"."""
+    for ahead in range(3):
+        month = (today.month - 1 + ahead) % 12 + 1
+        year = today.year + (today.month - 1 + ahead) // 12
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate >= today:
+            return candidate
+    return None
 
 
 def _relative(text: str, today: date) -> date | None:
@@ -192,7 +234,7 @@ def _two_years_after(today: date) -> date:
 
 def parse_date(text: str, today: date) -> DateResult:
     """Read a date, day first; return every reading of "3/4" that is not past, never a guess."""
-    text = normalize(text)[:200]
+    text = number_words(normalize(text)[:200])
     readings, paper = _explicit(text, today)
     explicit = bool(readings)
     if not readings and not _NUMERIC_DATE.search(text) and not _ISO_DATE.search(text):
@@ -270,7 +312,7 @@ def parse_time(text: str, default_period: str = "hearing") -> TimeResult:
         return TimeResult(time(12, 0))
     if re.search(r"\bmedia\s?noche\b|\bmidnight\b", text):
         return TimeResult(time(0, 0))
-    found = _hour_minute(_without_dates(_digits(text)))
+    found = _hour_minute(_without_dates(number_words(_digits(text))))
     if not found:
         return TimeResult(None)
     hour, minute, zero_padded = found

@@ -198,3 +198,28 @@ def test_an_import_refuses_a_weekend_date_with_the_reason(app, tmp_path):
                     "664 123 4567,M. R.,tijuana,27/03/2027,8:30,,,si,si\n", encoding="utf-8")
     result = runner.invoke(args=["contacts", "import", str(path), "--shelter", "Casa"])
     assert "line 2: date is a Saturday or a Sunday: check the sheet" in result.output
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("el quince de marzo", date(2027, 3, 15)),
+    ("quince de marzo de dos mil veintisiete", date(2027, 3, 15)),
+    ("primero de abril", date(2027, 4, 1)),
+    ("el primero de abril", date(2027, 4, 1)),
+    ("1ro de abril", date(2027, 4, 1)),
+    ("1º de abril", date(2027, 4, 1)),
+    ("el 3 del 12", date(2026, 12, 3)),
+    ("el tres del doce", date(2026, 12, 3)),
+    ("3 de 12 de 2027", date(2027, 12, 3)),
+    ("treinta y uno de diciembre", date(2026, 12, 31)),
+    ("el dos de marzo", date(2027, 3, 2)),
+    ("el quince", date(2026, 12, 15)),         # the next 15th
+    ("el 30", date(2026, 11, 30)),
+    ("el lunes 15 de marzo", date(2027, 3, 15)),
+])
+def test_dates_in_words_and_ordinals(text, expected):
+    assert parse_date(text, TODAY).value == expected
+
+
+@pytest.mark.parametrize("text", ["quince", "tengo una audiencia", "el cuarto de hotel"])
+def test_a_number_in_words_alone_is_not_a_date(text):
+    assert parse_date(text, TODAY).value is None
