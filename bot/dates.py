@@ -262,6 +262,11 @@ _AM = re.compile(r"(?<![a-z])(a\.?\s?m\b\.?|de la manana|en la manana|de la madr
 _PM = re.compile(r"(?<![a-z])(p\.?\s?m\b\.?|de la tarde|en la tarde|por la tarde|de la noche"
                  r"|en la noche|por la noche|afternoon|evening)")
 _CLOCK = re.compile(r"(?<![\d/])(\d{1,2})(?:\s*[:.h]\s*(\d{2})|\s+(\d{2})(?=\s|$))?(?![\d/])")
+# "0915", "915 am", "1330" as on forms and the notice; "2030" only with am/pm or hrs, else it is a year.
+_COMPACT = re.compile(r"(?<![\d/:.])([01]?\d|2[0-3])([0-5]\d)(?![\d/:.])"
+                      r"(\s*(?:[ap]\.?\s?m\b|hrs?\b|horas\b))?")
+_HOURS_BEFORE = re.compile(r"\b(?:(\d{1,2})(\s+y\s+media)?\s+horas?|(media)\s+hora)(\s+y\s+media)?"
+                           r"\s+(?:de\s+|mas\s+)?antes\b")
 _AFTER = re.compile(r"^\s*(?:horas?\s+)?y\s+(media|cuarto|\d{1,2})(?:\s+y\s+(\d))?")
 _BEFORE = re.compile(r"^\s*(?:horas?\s+)?menos\s+(cuarto|\d{1,2})")
 _TO = re.compile(r"\b(cuarto|\d{1,2})\s+(?:minutos\s+)?para\s+(?:las?\s+)?(\d{1,2})\b")
@@ -305,6 +310,24 @@ def _hour_minute(text: str) -> tuple[int, int, bool] | None:
     return hour, minute, match[1].startswith("0") and len(match[1]) == 2
 
 
+def _compact(match: re.Match) -> str:
+    hour, minute, unit = match[1], match[2], match[3] or ""
+    if len(hour) == 2 and hour.startswith("2") and not unit:
+        return match[0]
+    return f"{hour}:{minute}{unit}"
+
+
+def minutes_before(text: str) -> int | None:
+    """Read "4 horas antes" (of the hearing) as minutes; None when the text is not that."""
+    found = _HOURS_BEFORE.search(number_words(normalize(text)[:200]))
+    if not found:
+        return None
+    if found[3]:
+        return 30
+    half = 30 if (found[2] or found[4]) else 0
+    return int(found[1]) * 60 + half
+
+
 def parse_time(text: str, default_period: str = "hearing") -> TimeResult:
     """Read a clock time; without a.m. or p.m., courts sit by day and ports open before dawn."""
     text = normalize(text)[:200]
@@ -312,19 +335,26 @@ def parse_time(text: str, default_period: str = "hearing") -> TimeResult:
         return TimeResult(time(12, 0))
     if re.search(r"\bmedia\s?noche\b|\bmidnight\b", text):
         return TimeResult(time(0, 0))
-    found = _hour_minute(_without_dates(number_words(_digits(text))))
+    if minutes_before(text) is not None:
+        return TimeResult(None)   # "4 horas antes" is not 4 a.m.
+    clock = _COMPACT.sub(_compact, _without_dates(number_words(_digits(text))))
+    clock = re.sub(r"\b(\d{1,2})\s+con\s+(\d{1,2})\b", lambda m: f"{m[1]}:{int(m[2]):02d}", clock)
+    found = _hour_minute(clock)
     if not found:
         return TimeResult(None)
     hour, minute, zero_padded = found
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
         return TimeResult(None)
     am, pm = _AM.search(text), _PM.search(text)
-    if hour == 0 or hour > 12 or zero_padded:
+    if hour == 0 or hour > 12:
         return TimeResult(time(hour, minute))
+    # "08:30 PM" as the notice prints it: the a.m. or p.m. written wins over the leading zero.
     if pm:
         return TimeResult(time(0 if hour == 12 and "noche" in pm[0] else hour % 12 + 12, minute))
     if am:
         return TimeResult(time(hour % 12, minute))
+    if zero_padded:
+        return TimeResult(time(hour, minute))
     if re.search(r"\b(del dia|de la manana)\b", text) and hour == 12:
         return TimeResult(time(12, minute))
     if default_period == "report" or 7 <= hour <= 11 or hour == 12:

@@ -152,19 +152,37 @@ def read_date_reading(text: str, a: Asking) -> Answer:
     return Answer("ok", chosen[0]) if len(chosen) == 1 else Answer(None)
 
 
-def read_time(text: str, a: Asking) -> Answer:
-    result = dates.parse_time(text, default_period="hearing")
-    return Answer("ok", result.value.isoformat("minutes")) if result.value else Answer(None)
-
-
 def _says_dont_know(text: str) -> bool:
     said = " ".join(words(text))
     return said in DONT_KNOW
 
 
+def read_time(text: str, a: Asking) -> Answer:
+    """A hearing time; "no sé" is its own answer, so the flow can say where to find it."""
+    if _says_dont_know(text):
+        return Answer("unknown_time", None)
+    result = dates.parse_time(text, default_period="hearing")
+    return Answer("ok", result.value.isoformat("minutes")) if result.value else Answer(None)
+
+
+def _before_hearing(minutes: int, a: Asking) -> Answer:
+    """The report time "4 horas antes" of the hearing time already given, on the same day."""
+    hearing_time = a.vars.get("time")
+    if not hearing_time:
+        return Answer(None)
+    hearing = time.fromisoformat(hearing_time)
+    at = hearing.hour * 60 + hearing.minute - minutes
+    if at < 0 or minutes == 0:
+        return Answer(None)
+    return Answer("ok", time(at // 60, at % 60).isoformat("minutes"))
+
+
 def read_report_time(text: str, a: Asking) -> Answer:
     if _says_dont_know(text):
         return Answer("unknown_time", None)
+    before = dates.minutes_before(text)
+    if before is not None:
+        return _before_hearing(before, a)
     result = dates.parse_time(text, default_period="report")
     if result.value is None:
         return Answer(None)
@@ -314,7 +332,7 @@ INPUTS: dict[str, InputType] = {
     "city": InputType(read_city, frozenset({"ok"}), city_options),
     "date": InputType(read_date, frozenset({"ok", "far", "ambiguous", "weekday", "holiday", "weekend"})),
     "date_reading": InputType(read_date_reading, frozenset({"ok", "retype"}), date_reading_options),
-    "time": InputType(read_time, frozenset({"ok"})),
+    "time": InputType(read_time, frozenset({"ok", "unknown_time"})),
     "report_time": InputType(read_report_time, frozenset({"ok", "unknown_time"})),
     "a_number": InputType(read_a_number, frozenset({"ok", "skip"})),
     "name": InputType(read_name, frozenset({"ok"})),

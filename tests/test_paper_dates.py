@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import date, time
 
 import pytest
 from conftest import Phone, choose
 
-from bot.dates import parse_date, us_federal_holidays
+from bot.dates import minutes_before, parse_date, parse_time, us_federal_holidays
 
 TODAY = date(2026, 11, 22)   # a Sunday
 
@@ -223,3 +223,51 @@ def test_dates_in_words_and_ordinals(text, expected):
 @pytest.mark.parametrize("text", ["quince", "tengo una audiencia", "el cuarto de hotel"])
 def test_a_number_in_words_alone_is_not_a_date(text):
     assert parse_date(text, TODAY).value is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("08:30 AM", time(8, 30)),
+    ("08:30 PM", time(20, 30)),        # the p.m. written wins over the leading zero
+    ("0915", time(9, 15)),
+    ("915 am", time(9, 15)),
+    ("1330", time(13, 30)),
+    ("2030 hrs", time(20, 30)),
+    ("9 con 15", time(9, 15)),
+    ("nueve con cinco", time(9, 5)),
+    ("9.15", time(9, 15)),
+    ("nueve quince", time(9, 15)),
+    ("las ocho y veinte", time(8, 20)),
+    ("12:30 AM", time(0, 30)),
+])
+def test_times_as_people_and_the_notice_write_them(text, expected):
+    assert parse_time(text).value == expected
+
+
+@pytest.mark.parametrize("text", ["2027", "4 horas antes", "cuatro horas antes"])
+def test_a_year_or_hours_before_is_not_a_clock_time(text):
+    assert parse_time(text, default_period="report").value is None
+
+
+@pytest.mark.parametrize("text,minutes", [("4 horas antes", 240), ("cuatro horas antes", 240),
+                                          ("una hora antes", 60), ("3 horas y media antes", 210),
+                                          ("media hora antes", 30), ("a las 4", None)])
+def test_hours_before_the_hearing(text, minutes):
+    assert minutes_before(text) == minutes
+
+
+def test_four_hours_before_is_counted_from_the_hearing_time(app, phone):
+    _to_date_question(phone)
+    phone.talk("15/3/2027", "8:30 am")
+    reply = phone.talk("4 horas antes", "no")
+    assert "Presentarse en el puerto: lunes 15 de marzo de 2027, 4:30 a. m." in reply
+
+
+def test_a_hearing_time_not_known_points_to_the_courts_line_and_waits_for_it(phone):
+    _to_date_question(phone)
+    phone.send("15/3/2027")
+    reply = phone.send("no sé")
+    assert "1-800-898-7180" in reply and "Busque la hora en su hoja" in reply
+    assert "1-800-898-7180" in phone.send("no se")
+    assert "presentarse en el puerto" in phone.send("9 con 15")
+    reply = phone.talk("no se", "no")
+    assert "Audiencia: lunes 15 de marzo de 2027, 9:15 a. m." in reply
