@@ -271,3 +271,15 @@ def test_a_hearing_time_not_known_points_to_the_courts_line_and_waits_for_it(pho
     assert "presentarse en el puerto" in phone.send("9 con 15")
     reply = phone.talk("no se", "no")
     assert "Audiencia: lunes 15 de marzo de 2027, 9:15 a. m." in reply
+
+
+def test_an_import_counts_hours_before_from_the_hearing_time(app, tmp_path):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["shelters", "add", "Casa", "--city", "tijuana"]).exit_code == 0
+    path = tmp_path / "people.csv"
+    path.write_text("phone,name,city,date,time,report_time,a_number,whatsapp,consent\n"
+                    "664 123 4567,M. R.,tijuana,15/03/2027,8:30,4 horas antes,,si,si\n", encoding="utf-8")
+    result = runner.invoke(args=["contacts", "import", str(path), "--shelter", "Casa"])
+    assert "imported 1" in result.output
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT report_at FROM hearings").fetchall() == [("2027-03-15T11:30:00+00:00",)]
