@@ -325,7 +325,7 @@ def minutes_before(text: str) -> int | None:
     if found[3]:
         return 30
     half = 30 if (found[2] or found[4]) else 0
-    return int(found[1]) * 60 + half
+    return (int(found[1]) * 60 + half) or None   # "0 horas antes" says nothing
 
 
 def parse_time(text: str, default_period: str = "hearing") -> TimeResult:

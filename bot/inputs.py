@@ -172,7 +172,7 @@ def _before_hearing(minutes: int, a: Asking) -> Answer:
         return Answer(None)
     hearing = time.fromisoformat(hearing_time)
     at = hearing.hour * 60 + hearing.minute - minutes
-    if at < 0 or minutes == 0:
+    if at < 0:
         return Answer(None)
     return Answer("ok", time(at // 60, at % 60).isoformat("minutes"))
 

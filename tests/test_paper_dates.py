@@ -7,6 +7,8 @@ from datetime import date, time
 
 import pytest
 from conftest import Phone, choose
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.dates import minutes_before, parse_date, parse_time, us_federal_holidays
 
@@ -250,7 +252,8 @@ def test_a_year_or_hours_before_is_not_a_clock_time(text):
 
 @pytest.mark.parametrize("text,minutes", [("4 horas antes", 240), ("cuatro horas antes", 240),
                                           ("una hora antes", 60), ("3 horas y media antes", 210),
-                                          ("media hora antes", 30), ("a las 4", None)])
+                                          ("media hora antes", 30), ("0 horas antes", None),
+                                          ("a las 4", None)])
 def test_hours_before_the_hearing(text, minutes):
     assert minutes_before(text) == minutes
 
@@ -283,3 +286,20 @@ def test_an_import_counts_hours_before_from_the_hearing_time(app, tmp_path):
     assert "imported 1" in result.output
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         assert conn.execute("SELECT report_at FROM hearings").fetchall() == [("2027-03-15T11:30:00+00:00",)]
+
+
+_PIECES = st.sampled_from(["3", "/", "4", "2027", "el", "de", "del", "am", "pm", "0", "00", "99", "horas",
+                           "antes", "con", "quince", "primero", "1ro", "cuarto", "media", "Date:",
+                           "March", "martes", " ", ".", "-", ":", "y", "31", "12", "0915", "2030"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES | st.text(max_size=5), max_size=12).map(" ".join))
+def test_the_readers_never_crash_on_any_mix_of_date_and_time_pieces(text):
+    result = parse_date(text, TODAY)
+    assert result.problem != "ambiguous" or (result.value is None and len(result.readings) == 2)
+    assert all(r >= TODAY for r in result.readings)
+    parse_time(text)
+    parse_time(text, default_period="report")
+    found = minutes_before(text)
+    assert found is None or found > 0
