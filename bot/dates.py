@@ -206,7 +206,8 @@ def us_federal_holidays(year: int) -> set[date]:
     return days
 
 
-def _weekday_written(text: str) -> int | None:
+def weekday_written(text: str) -> int | None:
+    """Return the weekday named in normalized text (0 is Monday), if any."""
     for word in _WORD.findall(text):
         weekday = WEEKDAYS.get(WEEKDAY_TYPOS.get(word, word))
         if weekday is not None:
@@ -245,7 +246,7 @@ def parse_date(text: str, today: date) -> DateResult:
     ahead = sorted(r for r in readings if r >= today)
     if not ahead:
         return DateResult(readings[0], "past", ())
-    written = _weekday_written(text) if explicit else None
+    written = weekday_written(text) if explicit else None
     if len(ahead) > 1:
         # "jueves 3/4": the weekday written settles which reading is meant.
         matching = [r for r in ahead if r.weekday() == written]

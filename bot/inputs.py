@@ -146,9 +146,12 @@ def read_date_reading(text: str, a: Asking) -> Answer:
         if 1 <= number <= len(readings):
             return Answer("ok", readings[number - 1])
         return Answer("retype", None) if number == len(readings) + 1 else Answer(None)
-    # The day written out again ("4 de marzo") settles it when it is one of the readings.
+    # The day written out again ("4 de marzo") or its weekday ("el jueves") settles it.
     said = dates.parse_date(text, _local_today(a))
     chosen = [r for r in readings if r in {d.isoformat() for d in said.readings}]
+    if not chosen:
+        weekday = dates.weekday_written(" ".join(words(text)))
+        chosen = [r for r in readings if date.fromisoformat(r).weekday() == weekday]
     return Answer("ok", chosen[0]) if len(chosen) == 1 else Answer(None)
 
 

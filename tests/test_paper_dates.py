@@ -94,10 +94,20 @@ def test_the_english_notice_date_is_asked_in_words_and_the_chosen_one_saved(app,
     assert saved_starts(app) == ["2027-03-04T16:30:00+00:00"]
 
 
-def test_the_reading_can_be_chosen_by_writing_the_day(phone):
+@pytest.mark.parametrize("answer", ["4 de marzo", "el jueves", "jueves 4 de marzo"])
+def test_the_reading_can_be_chosen_by_writing_the_day_or_its_weekday(app, phone, answer):
     _to_date_question(phone)
-    phone.send("3/4")
-    assert "¿A qué hora es la audiencia" in phone.send("4 de marzo")
+    phone.send("3/4/2027")
+    assert "¿A qué hora es la audiencia" in phone.send(answer)
+    phone.talk("8:30 am", "no se")
+    assert "Audiencia: jueves 4 de marzo de 2027" in phone.send("no")
+
+
+@pytest.mark.parametrize("answer", ["el viernes", "5 de marzo", "el de la hoja"])
+def test_an_answer_that_is_neither_reading_asks_again(phone, answer):
+    _to_date_question(phone)
+    phone.send("3/4/2027")
+    assert "Escriba el número de la fecha correcta" in phone.send(answer)
 
 
 def test_neither_reading_asks_for_the_date_again(phone):
