@@ -129,8 +129,9 @@ def read_date(text: str, a: Asking) -> Answer:
         return Answer(None, reason="past")
     if result.problem == "far":
         return Answer("far", result.value.isoformat())
-    # A weekend, a US holiday or a weekday that is not the date's own: asked, then kept or retyped.
-    return Answer(result.doubt or "ok", result.value.isoformat())
+    # A weekend, a US holiday or a weekday that is not the date's own: asked, then kept or retyped;
+    # so is the notice's month-first order when day first would have been another valid day.
+    return Answer(result.doubt or ("paper" if result.paper else "ok"), result.value.isoformat())
 
 
 def _date_readings(a: Asking) -> list[str]:
@@ -333,7 +334,8 @@ INPUTS: dict[str, InputType] = {
     "choice": InputType(read_choice, frozenset(), choice_options),
     "yesno": InputType(read_yes_no, frozenset({"yes", "no"})),
     "city": InputType(read_city, frozenset({"ok"}), city_options),
-    "date": InputType(read_date, frozenset({"ok", "far", "ambiguous", "weekday", "holiday", "weekend"})),
+    "date": InputType(read_date, frozenset({"ok", "far", "ambiguous", "weekday", "holiday", "weekend",
+                                                   "paper"})),
     "date_reading": InputType(read_date_reading, frozenset({"ok", "retype"}), date_reading_options),
     "time": InputType(read_time, frozenset({"ok", "unknown_time"})),
     "report_time": InputType(read_report_time, frozenset({"ok", "unknown_time"})),

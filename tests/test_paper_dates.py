@@ -313,3 +313,23 @@ def test_the_readers_never_crash_on_any_mix_of_date_and_time_pieces(text):
     parse_time(text, default_period="report")
     found = minutes_before(text)
     assert found is None or found > 0
+
+
+def test_a_date_copied_from_the_notice_is_read_month_first_and_said_back_at_once(app, phone):
+    _to_date_question(phone)
+    reply = phone.send("Hearing Date: 03/04/2027")
+    assert "Su hoja está en inglés y pone primero el mes: jueves 4 de marzo de 2027." in reply
+    assert "¿A qué hora es la audiencia" in phone.send("1")
+    phone.talk("8:30 am", "no se")
+    assert "Audiencia: jueves 4 de marzo de 2027" in phone.send("no")
+
+
+def test_a_notice_date_said_wrong_is_asked_again(phone):
+    _to_date_question(phone)
+    phone.send("03/04/2027 8:30 AM")
+    assert "¿Qué día" in phone.send("2")
+
+
+def test_a_notice_date_with_one_valid_reading_needs_no_question(phone):
+    _to_date_question(phone)
+    assert "¿A qué hora es la audiencia" in phone.send("Date: 03/15/2027")
