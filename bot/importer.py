@@ -57,7 +57,14 @@ def _reason(row: dict, engine: Engine, now: dt.datetime) -> tuple[dict | None, s
                               ("date", read_date, "date"), ("time", read_time, "time")):
         answer = read(row[column], asking)
         if answer.outcome not in ("ok",):
-            reason = {"past": "date is in the past", "far": "date is more than two years ahead"}
+            reason = {"past": "date is in the past", "far": "date is more than two years ahead",
+                      "ambiguous": "date can be read day first or month first: write it as "
+                                   "2027-03-04 or with the month's name",
+                      "paper": "date can be read day first or month first: write it as "
+                               "2027-03-04 or with the month's name",
+                      "weekday": "date is not on the weekday written with it",
+                      "holiday": "date is a US federal holiday: check the sheet",
+                      "weekend": "date is a Saturday or a Sunday: check the sheet"}
             return None, reason.get(answer.reason if not answer.outcome else answer.outcome,
                                     f"{column} not understood")
         data[key] = answer.value

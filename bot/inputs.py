@@ -14,7 +14,7 @@ from .i18n import N_
 from .identity import format_phone, read_typed_phone
 from .places import City
 from .understanding import close, words
-from .views import Part, Raw, Text
+from .views import Day, Part, Raw, Text
 
 NUMBER_WORDS = {"uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
                 "siete": 7, "ocho": 8, "nueve": 9, "one": 1, "two": 2, "three": 3, "four": 4,
@@ -144,8 +144,10 @@ def _corrections(text: str, a: Asking) -> dict:
     found: dict = {}
     tokens = set(words(text))
     day = read_date(text, a)
-    if day.outcome == "ok":
+    if day.outcome == "ok" and _names_the_month(text):
         found["date"] = day.value
+    elif day.outcome == "ok":
+        return {}   # "no es el 15" denies a day; it does not say which month: ask, never guess
     elif day.outcome or day.reason != "unknown":
         return {}   # a past or far date is asked about at the date question
     if tokens & _TIME_WORDS or _CLOCK.search(text) or (tokens & _PERIOD_WORDS and not found):
@@ -161,6 +163,14 @@ def _corrections(text: str, a: Asking) -> dict:
     if all(a.vars.get(key) == value for key, value in found.items()):
         return {}
     return found
+
+
+_NUMERIC_DAY_MONTH = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}|\d{1,2}\s+del?\s+\d{1,2}")
+
+
+def _names_the_month(text: str) -> bool:
+    """Whether a date in a message says its month, in words or in numbers (4 de marzo, 4/3)."""
+    return bool(set(words(text)) & set(dates.MONTHS) or _NUMERIC_DAY_MONTH.search(text.lower()))
 
 
 def read_confirmation(text: str, a: Asking) -> Answer:
@@ -187,19 +197,41 @@ def read_city(text: str, a: Asking) -> Answer:
 
 
 def read_date(text: str, a: Asking) -> Answer:
+    """A hearing date; "3/4" that can be either of two days keeps both for the next question."""
     result = dates.parse_date(text, _local_today(a))
+    if result.problem == "ambiguous":
+        return Answer("ambiguous", [d.isoformat() for d in result.readings])
     if result.value is None:
         return Answer(None)
     if result.problem == "past":
         return Answer(None, reason="past")
     if result.problem == "far":
         return Answer("far", result.value.isoformat())
-    return Answer("ok", result.value.isoformat())
+    # A weekend, a US holiday or a weekday that is not the date's own: asked, then kept or retyped;
+    # so is the notice's month-first order when day first would have been another valid day.
+    return Answer(result.doubt or ("paper" if result.paper else "ok"), result.value.isoformat())
 
 
-def read_time(text: str, a: Asking) -> Answer:
-    result = dates.parse_time(text, default_period="hearing")
-    return Answer("ok", result.value.isoformat("minutes")) if result.value else Answer(None)
+def _date_readings(a: Asking) -> list[str]:
+    found = a.vars.get("date")
+    return list(found) if isinstance(found, list) else []
+
+
+def read_date_reading(text: str, a: Asking) -> Answer:
+    """Which of the readings of an ambiguous date is meant: its option number or its day."""
+    readings = _date_readings(a)
+    number = _number(text)
+    if number is not None:
+        if 1 <= number <= len(readings):
+            return Answer("ok", readings[number - 1])
+        return Answer("retype", None) if number == len(readings) + 1 else Answer(None)
+    # The day written out again ("4 de marzo") or its weekday ("el jueves") settles it.
+    said = dates.parse_date(text, _local_today(a))
+    chosen = [r for r in readings if r in {d.isoformat() for d in said.readings}]
+    if not chosen:
+        weekday = dates.weekday_written(" ".join(words(text)))
+        chosen = [r for r in readings if date.fromisoformat(r).weekday() == weekday]
+    return Answer("ok", chosen[0]) if len(chosen) == 1 else Answer(None)
 
 
 def _says_dont_know(text: str) -> bool:
@@ -207,9 +239,32 @@ def _says_dont_know(text: str) -> bool:
     return said in DONT_KNOW
 
 
+def read_time(text: str, a: Asking) -> Answer:
+    """A hearing time; "no sé" is its own answer, so the flow can say where to find it."""
+    if _says_dont_know(text):
+        return Answer("unknown_time", None)
+    result = dates.parse_time(text, default_period="hearing")
+    return Answer("ok", result.value.isoformat("minutes")) if result.value else Answer(None)
+
+
+def _before_hearing(minutes: int, a: Asking) -> Answer:
+    """The report time "4 horas antes" of the hearing time already given, on the same day."""
+    hearing_time = a.vars.get("time")
+    if not hearing_time:
+        return Answer(None)
+    hearing = time.fromisoformat(hearing_time)
+    at = hearing.hour * 60 + hearing.minute - minutes
+    if at < 0:
+        return Answer(None)
+    return Answer("ok", time(at // 60, at % 60).isoformat("minutes"))
+
+
 def read_report_time(text: str, a: Asking) -> Answer:
     if _says_dont_know(text):
         return Answer("unknown_time", None)
+    before = dates.minutes_before(text)
+    if before is not None:
+        return _before_hearing(before, a)
     result = dates.parse_time(text, default_period="report")
     if result.value is None:
         return Answer(None)
@@ -318,6 +373,11 @@ def read_registration(text: str, a: Asking) -> Answer:
     return Answer(None)
 
 
+def date_reading_options(a: Asking) -> list[Part]:
+    days: list[Part] = [Day(date.fromisoformat(d)) for d in _date_readings(a)]
+    return [*days, Text(N_("Ninguna, la escribo otra vez"))]
+
+
 def choice_options(a: Asking) -> list[Part]:
     return [Text(o.label) for o in a.options]
 
@@ -353,8 +413,10 @@ INPUTS: dict[str, InputType] = {
     "yesno": InputType(read_yes_no, frozenset({"yes", "no"})),
     "confirmation": InputType(read_confirmation, frozenset({"yes", "fix", "corrected"})),
     "city": InputType(read_city, frozenset({"ok"}), city_options),
-    "date": InputType(read_date, frozenset({"ok", "far"})),
-    "time": InputType(read_time, frozenset({"ok"})),
+    "date": InputType(read_date, frozenset({"ok", "far", "ambiguous", "weekday", "holiday", "weekend",
+                                                   "paper"})),
+    "date_reading": InputType(read_date_reading, frozenset({"ok", "retype"}), date_reading_options),
+    "time": InputType(read_time, frozenset({"ok", "unknown_time"})),
     "report_time": InputType(read_report_time, frozenset({"ok", "unknown_time"})),
     "a_number": InputType(read_a_number, frozenset({"ok", "skip"})),
     "name": InputType(read_name, frozenset({"ok"})),

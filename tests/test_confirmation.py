@@ -216,3 +216,11 @@ def test_the_volunteer_read_back_asks_what_to_fix_including_the_phone(app, desk)
     assert registrations(app) == []
     assert "ya quedó registrada" in desk.send("sí, registrar")
     assert registrations(app) == [("+526641234500", "M. R.", "2027-03-16T16:00:00+00:00")]
+
+
+def test_a_denied_day_without_its_month_is_never_turned_into_another_date(app, phone):
+    read_back(phone)
+    # "el 15" alone would be the next 15th: a guess. The person is asked what to fix.
+    assert "¿Qué quiere corregir?" in phone.send("no es el 15")
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT count(*) FROM hearings").fetchone() == (0,)

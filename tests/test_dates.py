@@ -29,6 +29,7 @@ DATES = [
     ("15.3", date(2027, 3, 15)),
     ("15/3/2027", date(2027, 3, 15)),
     ("15/03/27", date(2027, 3, 15)),
+    ("3/15", date(2027, 3, 15)),           # a second number above 12 puts the month first
     ("22 de noviembre", TODAY),
     ("21 de noviembre", date(2027, 11, 21)),
     ("hoy", TODAY),
@@ -58,7 +59,7 @@ def test_dates(text, expected):
     assert parse_date(text, TODAY).value == expected
 
 
-@pytest.mark.parametrize("text", ["15", "", "   ", "😀", "3/15", "31 de febrero", "31/4",
+@pytest.mark.parametrize("text", ["15", "", "   ", "😀", "13/15", "31 de febrero", "31/4",
                                   "a las 8.30", "8 de la mañana", "no se", "x" * 1600,
                                   "\x00\x1b[2J", "مرحبا", "99/99/9999",
                                   "los jueces me dieron papeles"])     # not "jueves"

@@ -93,14 +93,14 @@ def test_changing_x_then_adding_xs_daughter_adds_a_person_and_changes_nothing_el
     change(desk, "Xochitl P", "16/3/2027", "8:30", "4:30")
     people, x_hearing = table(app, "people"), hearing_of(app, "Xochitl P")
 
-    register(desk, X_PHONE, "Hija de X", "tijuana", "1/5/2027", "10:00", "no se", "no")
+    register(desk, X_PHONE, "Hija de X", "tijuana", "17/5/2027", "10:00", "no se", "no")
 
     assert hearing_of(app, "Xochitl P") == x_hearing
     after = table(app, "people")
     assert {k: v for k, v in after.items() if k in people} == people
     daughter = person_named(app, "Hija de X")
     assert daughter[3] is None                        # no A-number was given for her
-    assert hearing_of(app, "Hija de X")[3] == "2027-05-01T17:00:00+00:00"
+    assert hearing_of(app, "Hija de X")[3] == "2027-05-17T17:00:00+00:00"
     assert len(table(app, "hearings")) == 2
 
 

@@ -46,7 +46,7 @@ def run_everything(app, tmp_path) -> None:
     cli.invoke(args=["volunteers", "list", "--shelter", "Casa del Migrante"])
     person = Phone(app, PERSON)
     person.talk(*REGISTER)
-    person.talk("mi audiencia", "me cambiaron la fecha", "1", "1", "26/11/2026", "9:00",
+    person.talk("mi audiencia", "me cambiaron la fecha", "1", "1", "27/11/2026", "9:00",
                 "no se", "1")
     person.talk("BAJA", "1", "ALTA")
     volunteer = Phone(app, VOLUNTEER)

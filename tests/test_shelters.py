@@ -142,7 +142,7 @@ def test_the_next_days_by_date_and_bridge_only_for_the_volunteers_shelter(shelte
               "4:30", "no", "1", "1")
     mine.talk("1", "664 123 9999", "2", "J. L.", "tijuana", "25/11/2026", "9:00", "no se", "no",
               "1", "1")
-    mine.talk("1", "664 123 8888", "1", "A. P.", "matamoros", "26/11/2026", "8:00", "4", "no",
+    mine.talk("1", "664 123 8888", "1", "A. P.", "matamoros", "27/11/2026", "8:00", "4", "no",
               "1", "1")
     theirs = Phone(app, OTHER_VOLUNTEER)
     theirs.talk("VOLUNTARIO", "1", "656 123 4567", "1", "X. Y.", "juarez", "25/11/2026", "8:30",
@@ -151,7 +151,7 @@ def test_the_next_days_by_date_and_bridge_only_for_the_volunteers_shelter(shelte
     assert ("miércoles 25 de noviembre de 2026 - San Ysidro:\n"
             "- M. R.: presentarse 4:30 a. m., hora de San Diego\n"
             "- J. L.: hora para presentarse: ver su hoja\n"
-            "jueves 26 de noviembre de 2026 - Brownsville, puente Gateway:\n"
+            "viernes 27 de noviembre de 2026 - Brownsville, puente Gateway:\n"
             "- A. P.: presentarse 4:00 a. m., hora de Brownsville") in reply
     assert "X. Y." not in reply
     other = theirs.talk("2", "7")
