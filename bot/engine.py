@@ -31,7 +31,8 @@ WELCOME, MENU, HELP = "menu.welcome", "menu.menu", "menu.help"
 NOT_UNDERSTOOD, TOO_MANY, EXPIRED = "menu.not_understood", "menu.too_many_attempts", "menu.expired"
 NO_TEXT, CANCELLED, ERROR = "menu.no_text", "menu.cancelled", "menu.error"
 SLOW_DOWN = "menu.slow_down"
-EMERGENCY = "emergency.start"
+THANKS, STOP_ASK = "menu.thanks", "menu.opt_out_ask"
+EMERGENCY, DANGER_ASIDE, EMERGENCY_FLOW = "emergency.start", "emergency.aside", "emergency."
 COMMAND_NODES = {
     "menu": MENU, "help": HELP, "opt_out": "menu.opt_out", "opt_in": "menu.opt_in",
     "cancel": CANCELLED, "delete": "menu.delete", "language": "menu.language",
@@ -41,7 +42,7 @@ COMMAND_NODES = {
 VOLUNTEER_FLOW = "volunteer."
 REMINDER_NODES = {kind: f"reminders.{kind}" for kind in KINDS}
 REQUIRED_NODES = frozenset({WELCOME, NOT_UNDERSTOOD, TOO_MANY, EXPIRED, NO_TEXT, ERROR, EMERGENCY,
-                            SLOW_DOWN,
+                            SLOW_DOWN, THANKS, STOP_ASK, DANGER_ASIDE,
                             *COMMAND_NODES.values(), *REMINDER_NODES.values()})
 LEGAL_NOTICE = N_("Esto es información general, no es consejo legal.")
 MAX_HOPS = 50   # a flow that loops without waiting is a bug; stop rather than spin
@@ -229,24 +230,35 @@ class Engine:
         command = self.vocabulary.command(text) if normalize(text) else None
         if command == "volunteer" and context.volunteer is None:
             command = None   # anyone else learns nothing: the word is just not understood
+        waiting = self.flows.nodes.get(state.node) if state.node else None
+        ttl = timedelta(hours=waiting.wait_hours) if waiting and waiting.wait_hours else self.ttl
+        expired = bool(state.node and state.updated_at and now - state.updated_at > ttl)
         if normalize(text) and self.vocabulary.is_emergency(text):
             # Before anything else, from any step, even after BAJA: it answers a cry for help.
-            step.start(EMERGENCY)
+            if (waiting and not expired and waiting.id != MENU
+                    and not waiting.id.startswith(EMERGENCY_FLOW)):
+                # Then the question the person was answering, draft and all: a false alarm
+                # costs them one message, and they go on where they were.
+                step.say(self.flows[DANGER_ASIDE])
+                step.say(waiting)
+                step.state = replace(state, updated_at=now)
+            else:
+                step.start(EMERGENCY)
             return Outcome(step.blocks, step.state, step.effects, step.language)
 
         deleting = state.node == COMMAND_NODES["delete"]
         if context.opted_out and command not in ("opt_in", "delete") and not deleting:
             # Nothing is sent after BAJA until ALTA, except the answer to BORRAR.
             return Outcome([], state, [], context.language)
-        waiting = self.flows.nodes.get(state.node) if state.node else None
-        ttl = timedelta(hours=waiting.wait_hours) if waiting and waiting.wait_hours else self.ttl
-        if state.node and state.updated_at and now - state.updated_at > ttl:
+        if expired:
             step.finish()
             step.say(self.flows[EXPIRED])
         if context.is_new and command not in ("opt_out", "delete"):
             step.say(self.flows[WELCOME])
 
         current = self.flows.nodes.get(step.state.node) if step.state.node else None
+        if command == "thanks" and current and self._answers(current, text, step):
+            command = None   # "ok" to "¿Es correcto?" is a yes, not a thank-you
         if command == "help" and current:
             step.say(self.flows[HELP])
             step.say(current)
@@ -254,8 +266,13 @@ class Engine:
             step.finish()
             step.vars["language"] = "en" if command == "english" else "es"
             step.run(COMMAND_NODES[command])
+        elif command == "thanks":
+            # A kind word back, and the person stays where they were, no attempt counted.
+            step.say(self.flows[THANKS])
         elif command:
             step.start(COMMAND_NODES[command])
+        elif step.state.node != STOP_ASK and self.vocabulary.asks_to_stop(text):
+            step.start(STOP_ASK)
         elif not normalize(text):
             step.say(self.flows[NO_TEXT])
             if current:
@@ -265,6 +282,13 @@ class Engine:
         else:
             step.idle(text)
         return Outcome(step.blocks, step.state, step.effects, step.language)
+
+    @staticmethod
+    def _answers(node: Node, text: str, step: _Step) -> bool:
+        """Tell whether text answers a yes/no or numbered question at node."""
+        if node.wait.input not in ("yesno", "choice"):
+            return False
+        return bool(INPUTS[node.wait.input].read(text, step.asking(node)).outcome)
 
 
 def init_app(app: Flask) -> None:
