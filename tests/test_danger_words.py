@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 import pytest
-from conftest import Phone
+from conftest import NOW, Phone
 
+from bot.context import Context
+from bot.engine import Conversation, Engine
+from bot.i18n import Catalogs, load_catalogs
+from bot.sms import cost
 from bot.understanding import Vocabulary
+from bot.views import render
 
 MID_FLOW = ("hola", "1", "MR", "1", "15/3/2027")   # waiting for the hearing time
 SAVED = (*MID_FLOW, "8:30", "no se", "no", "1")
@@ -196,7 +202,6 @@ def test_no_to_the_stop_question_keeps_the_messages(app, phone):
 @pytest.mark.parametrize("word", ["gracias", "Muchas gracias!", "ok", "OK gracias", "👍", "👍🏽", "🙏",
                                   "okey", "mil gracias", "Dios le bendiga"])
 def test_thanks_get_a_short_kind_answer_and_no_strike(app, word):
-    from bot.sms import cost
     phone = Phone(app)
     phone.talk(*MID_FLOW)
     # Two wrong answers: a third would end the task. Thanks in between must not count.
@@ -212,3 +217,19 @@ def test_thanks_outside_a_task_is_not_a_not_understood(phone):
     reply = phone.send("gracias")
     assert reply == "Con gusto. Aquí estamos cuando nos necesite."
     assert "no entendí" not in reply.lower()
+
+
+def test_the_engine_keeps_the_draft_and_the_attempts_through_a_danger_word():
+    catalogs = Catalogs(load_catalogs())
+    engine = Engine.load(catalogs=catalogs, ttl_minutes=60, max_attempts=3)
+    draft = {"name": "MR", "city": "tijuana", "date": "2027-03-15"}
+    state = Conversation("register.ask_time", draft, 2, NOW)
+    later = NOW + timedelta(minutes=50)
+    outcome = engine.step(state, Context(), "me estan extorsionando", later)
+    said = "\n".join(render(b, "es", catalogs) for b in outcome.replies)
+    assert said.startswith(ANSWER) and "¿A qué hora es la audiencia" in said
+    assert outcome.state == Conversation("register.ask_time", draft, 2, later)
+    assert outcome.effects == []
+    # The time it was answered counts as activity: the draft does not expire ten minutes later.
+    assert engine.step(outcome.state, Context(), "8:30", later + timedelta(minutes=20)
+                       ).state.node == "register.ask_report"
