@@ -233,3 +233,11 @@ def test_the_engine_keeps_the_draft_and_the_attempts_through_a_danger_word():
     # The time it was answered counts as activity: the draft does not expire ten minutes later.
     assert engine.step(outcome.state, Context(), "8:30", later + timedelta(minutes=20)
                        ).state.node == "register.ask_report"
+
+
+def test_at_a_yes_no_question_ok_is_still_the_answer_and_gracias_is_thanks(app, phone):
+    phone.talk(*SAVED, "BORRAR")
+    assert phone.send("gracias") == "Con gusto. Aquí estamos cuando nos necesite."
+    assert count(app, "SELECT count(*) FROM hearings") == 1
+    assert "Borramos todos sus datos" in phone.send("ok")
+    assert count(app, "SELECT count(*) FROM hearings") == 0
