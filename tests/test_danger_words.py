@@ -51,7 +51,8 @@ DANGER = {
         "me quieren llevar", "nos tienen en una casa de seguridad", "plagiaron a mi cunado",
     ],
     "sexual violence": [
-        "me violaron", "abusaron de mi hija", "violacion", "me manosearon en el albergue",
+        "me violaron", "abusaron de mi hija", "violacion", "un senor me acosa",
+        "me manosearon en el albergue",
         "un hombre me esta acosando", "mi esposo me golpea y hay violencia en la casa",
     ],
     "assault and robbery": [
@@ -113,7 +114,7 @@ def test_danger_in_ordinary_words_is_heard(vocabulary, kind, phrase):
     "Angeles", "Soledad", "Milagros", "Luz", "Paz", "Pilar", "Guadalupe", "Robles", "Herrera",
     "Armando", "Mateo", "Padilla", "Balam", "Heredia", "Tirso", "Amado", "Matamoros",
     # Delays are everyday news here, and one typo from "atracaron" (robbed).
-    "me atrasaron la audiencia", "se atraso mi cita",
+    "me atrasaron la audiencia", "se atraso mi cita", "acaso tengo que ir a la corte",
 ])
 def test_everyday_sentences_are_not_danger(vocabulary, phrase):
     assert not vocabulary.is_emergency(phrase)
