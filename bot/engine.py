@@ -257,8 +257,14 @@ class Engine:
             step.say(self.flows[WELCOME])
 
         current = self.flows.nodes.get(step.state.node) if step.state.node else None
-        if command == "thanks" and current and self._answers(current, text, step):
+        answers = bool(current and normalize(text) and self._answers(current, text, step))
+        if command == "thanks" and answers:
             command = None   # "ok" to "¿Es correcto?" is a yes, not a thank-you
+        wish = self.vocabulary.stop_wish(text) if normalize(text) and not command else None
+        # "no me interesa" to a yes/no question is a no; a sentence that says "stop writing to
+        # me" is asked about whatever the question was.
+        ask_to_stop = step.state.node != STOP_ASK and (
+            wish == "sentence" or (wish == "soft" and not answers))
         if command == "help" and current:
             step.say(self.flows[HELP])
             step.say(current)
@@ -271,7 +277,7 @@ class Engine:
             step.say(self.flows[THANKS])
         elif command:
             step.start(COMMAND_NODES[command])
-        elif step.state.node != STOP_ASK and self.vocabulary.asks_to_stop(text):
+        elif ask_to_stop:
             step.start(STOP_ASK)
         elif not normalize(text):
             step.say(self.flows[NO_TEXT])

@@ -167,6 +167,7 @@ class Vocabulary:
         self.not_danger = [tuple(self.tokens(p)) for p in emergency.get("not", ())]
         stopping = stopping or {}
         self.stopping = Phrases([self.pattern(p) for p in stopping.get("phrases", ())])
+        self.stop_ask = Phrases([self.pattern(p) for p in stopping.get("ask", ())])
         self.stop_filler = {w for form in stopping.get("filler", ()) for w in self.tokens(form)}
         self.commands = {name: [tuple(self.tokens(form)) for form in forms]
                          for name, forms in commands.items()}
@@ -224,21 +225,21 @@ class Vocabulary:
                     return name
         return "opt_out" if self._stop(tokens) == "clear" else None
 
-    def asks_to_stop(self, text: str) -> bool:
-        """Tell whether a sentence says "stop writing to me" among other words: we ask first."""
-        return self._stop(self._without_courtesy(self._tokens(text))) == "unsure"
+    def stop_wish(self, text: str) -> str | None:
+        """How the message asks us to stop writing: "clear" (it is a way of saying stop and
+        nothing else, "ya no me escriban mas"), "sentence" (a longer message says it), "soft"
+        (a softer way, "ya no me interesa", perhaps not about our messages), or None."""
+        return self._stop(self._without_courtesy(self._tokens(text)))
 
     def _stop(self, tokens: tuple[str, ...]) -> str | None:
-        """"clear" when the message is a way of saying stop and nothing else ("ya no me
-        escriban mas"), "unsure" when a longer message says it, None when it does not."""
         spans = self.stopping.spans(tokens)
-        if not spans:
-            return None
         for start, end in spans:
             outside = tokens[:start] + tokens[end + 1:]
             if all(any(close(w, t) for w in self.stop_filler) for t in outside):
                 return "clear"
-        return "unsure"
+        if spans:
+            return "sentence"
+        return "soft" if self.stop_ask.spans(tokens) else None
 
     def _without_courtesy(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
         """Drop polite words before and after the message: "baja por favor" is BAJA. Only at

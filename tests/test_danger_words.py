@@ -179,6 +179,7 @@ def test_a_clear_way_of_saying_stop_stops_at_once(app, phone, phrase):
     "ya no me escriban de la audiencia de mi hermano porque ya paso",
     "mi esposa dice que no le manden mensajes a ella",
     "oigan ya no quiero recibir tantos recordatorios",
+    "ya no me interesa", "dejen de molestar porfa", "no molesten", "ya no quiero nada",
 ])
 def test_a_longer_sentence_that_says_stop_is_asked_once(app, phone, phrase):
     phone.talk(*SAVED)
@@ -188,6 +189,12 @@ def test_a_longer_sentence_that_says_stop_is_asked_once(app, phone, phrase):
     assert "Ya no le vamos a mandar mensajes" in phone.send("1")
     assert count(app, "SELECT opted_out FROM contacts") == 1
     assert count(app, "SELECT count(*) FROM reminders WHERE status = 'pending'") == 0
+
+
+def test_a_soft_way_of_saying_stop_that_answers_a_yes_no_question_is_that_answer(app, phone):
+    phone.talk(*SAVED, "BORRAR")
+    assert "No borramos nada" in phone.send("no me interesa")
+    assert count(app, "SELECT count(*) FROM hearings") == 1
 
 
 def test_no_to_the_stop_question_keeps_the_messages(app, phone):
