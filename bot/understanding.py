@@ -70,6 +70,12 @@ class Phrases:
     def __init__(self, phrases: list[tuple[str, ...]], groups: dict[str, list[str]] | None = None):
         self.phrases = phrases
         self.groups = {name: set(forms) for name, forms in (groups or {}).items()}
+        unknown = {p for phrase in phrases for p in phrase
+                   if p.startswith("@") and p[1:] not in self.groups}
+        if unknown:
+            raise ValueError(f"words.yaml: unknown word groups {sorted(unknown)}")
+        if any(not phrase for phrase in phrases):
+            raise ValueError("words.yaml: a phrase without words")
         self._words: dict[str, set[str]] = {}   # a word or a one-letter deletion -> phrase words
         self._stems: dict[str, set[str]] = {}   # a stem or a one-letter deletion -> stems
         self._stem_lengths: set[int] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import timedelta
 
@@ -249,3 +250,12 @@ def test_at_a_yes_no_question_ok_is_still_the_answer_and_gracias_is_thanks(app, 
     assert count(app, "SELECT count(*) FROM hearings") == 1
     assert "Borramos todos sus datos" in phone.send("ok")
     assert count(app, "SELECT count(*) FROM hearings") == 0
+
+
+@pytest.mark.parametrize("phrases,message", [
+    (["no aparece @pariente"], "unknown word groups ['@pariente']"),
+    (["!!"], "a phrase without words"),
+])
+def test_a_broken_danger_phrase_is_refused_at_load(phrases, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Vocabulary({}, {}, [], {"phrases": phrases, "groups": {"relative": ["hijo"]}})
