@@ -43,13 +43,16 @@ DANGER = {
         "me estan extorsionando", "es una extorcion", "me piden cuota para dejarme trabajar",
         "me piden la cuota cada semana", "nos cobran cuota en la colonia", "el cobro de piso",
         "me cobran piso en el puesto", "tengo que pagar derecho de piso",
-        "piden rescate por mi hermano", "estorsion por whatsapp",
+        "piden rescate por mi hermano", "estorsion por whatsapp", "me estan chantajeando",
+        "me estan cobrando por dejarme estar aqui", "unos tipos me dijeron que si no pago me va a ir mal",
+        "la policia me quito mi dinero",
     ],
     "kidnapping": [
         "sekuestraron a mi primo", "lo secuestraron", "secuestaron a mi hijo", "me secuestraron 3 dias",
         "levantaron a mi esposo en la central", "a mi hermano lo levantaron",
         "se llevaron a mi hijo", "se lo llevaron unos hombres en una camioneta",
         "me quieren llevar", "nos tienen en una casa de seguridad", "plagiaron a mi cunado",
+        "me agarraron unos hombres y me pidieron dinero", "si no pago me levantan",
     ],
     "sexual violence": [
         "me violaron", "abusaron de mi hija", "violacion", "un senor me acosa",
@@ -59,16 +62,18 @@ DANGER = {
     "assault and robbery": [
         "me asaltaron", "nos asaltaron en el camion", "me robaron todo", "me robaron los papeles",
         "asalto en la parada", "me atracaron", "unos malandros me golpearon", "me pegaron",
-        "me apunalaron", "unos pandilleros armados", "me sacaron una pistola",
+        "me apunalaron", "unos pandilleros armados", "me sacaron una pistola", "me dieron una paliza",
+        "los narcos controlan la colonia", "la maña me esta buscando",
     ],
     "followed or watched": [
         "me estan siguiendo", "me andan siguiendo unos carros", "nos siguen desde la garita",
         "un carro me siguio hasta el albergue", "nos estan vigilando", "me vigilan afuera",
         "me persiguen", "me andan buscando", "los halcones nos ven",
+        "tengo mucho miedo me estan buscando",
     ],
     "shootings": [
         "hay una balacera", "se oyen balazos", "estan disparando en la calle", "un tiroteo",
-        "balearon la casa de al lado", "hay tiros afuera",
+        "balearon la casa de al lado", "hay tiros afuera", "nos balacearon", "hay un muerto en la calle",
     ],
     "locked in": [
         "me tienen encerrada", "estamos encerrados en un cuarto", "no me dejan salir",
@@ -77,16 +82,20 @@ DANGER = {
     "a relative who disappeared": [
         "mi hijo desaparecio", "mi esposo esta desaparecido", "mi hermana no aparece",
         "no aparece mi hijo desde ayer", "no encuentro a mi hija", "mi esposo no regreso",
-        "mi mama no ha vuelto desde el lunes",
+        "mi mama no ha vuelto desde el lunes", "no sabemos nada de mi hermano desde hace 3 dias",
+        "mi primo esta perdido",
     ],
     "medical": [
         "necesito una ambulancia", "a mi papa le dio un infarto", "mi nina tiene convulsiones",
         "se desmayo mi esposa", "mi bebe no respira", "no puede respirar", "esta sangrando mucho",
         "le duele el pecho dolor de pecho muy fuerte", "se le rompio la fuente",
-        "mi hijo esta muy grave", "esta herido", "se envenenó",
+        "mi hijo esta muy grave", "esta herido", "se envenenó", "esta vomitando sangre",
+        "mi nino no despierta", "mi esposo tiene un dolor muy fuerte en el pecho",
+        "me corte y no para de sangrar", "se cayo y no se mueve",
     ],
     "calls for help": [
-        "SOS", "S.O.S", "sos ayuda", "auxilio", "ayudenme porfavor", "AYUDAME", "peligro",
+        "SOS", "S.O.S", "sos ayuda", "auxilio", "ayuda por favor es urgente", "ayudenme porfavor",
+        "AYUDAME", "peligro",
         "estamos en peligro", "es peligroso aqui", "emergencia", "emergensia",
         "me quieren secuestrar", "oigan me estan amenazando y no quiero volver a tijuana",
         "hola buenas tardes disculpen la molestia pero me asaltaron ayer y se llevaron mi hoja",
@@ -116,6 +125,7 @@ def test_danger_in_ordinary_words_is_heard(vocabulary, kind, phrase):
     "Armando", "Mateo", "Padilla", "Balam", "Heredia", "Tirso", "Amado", "Matamoros",
     # Delays are everyday news here, and one typo from "atracaron" (robbed).
     "me atrasaron la audiencia", "se atraso mi cita", "acaso tengo que ir a la corte",
+    "mi esposa no aparece en la lista de la corte", "me agarraron en la frontera y me regresaron",
 ])
 def test_everyday_sentences_are_not_danger(vocabulary, phrase):
     assert not vocabulary.is_emergency(phrase)
