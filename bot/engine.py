@@ -292,7 +292,7 @@ class Engine:
     @staticmethod
     def _answers(node: Node, text: str, step: _Step) -> bool:
         """Tell whether text answers a yes/no or numbered question at node."""
-        if node.wait.input not in ("yesno", "choice"):
+        if not node.wait or node.wait.input not in ("yesno", "choice"):
             return False
         return bool(INPUTS[node.wait.input].read(text, step.asking(node)).outcome)
 

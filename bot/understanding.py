@@ -1,4 +1,5 @@
-"""Reading what people write: accents, case and typos forgiven; commands and free phrases."""
+"""Reading what people write: accents, case and typos forgiven; commands, danger, stop and
+free phrases."""
 
 from __future__ import annotations
 
@@ -76,7 +77,8 @@ class Phrases:
             raise ValueError(f"words.yaml: unknown word groups {sorted(unknown)}")
         if any(not phrase for phrase in phrases):
             raise ValueError("words.yaml: a phrase without words")
-        self._words: dict[str, set[str]] = {}   # a word or a one-letter deletion -> phrase words
+        # A word or one of its one-letter deletions -> (phrase word, the label it gives).
+        self._words: dict[str, set[tuple[str, str]]] = {}
         self._stems: dict[str, set[str]] = {}   # a stem or a one-letter deletion -> stems
         self._stem_lengths: set[int] = set()
         for phrase in phrases:
@@ -98,15 +100,14 @@ class Phrases:
 
     def _index(self, word: str, label: str) -> None:
         for variant in _deletions(word) | {word} if len(word) >= 5 else {word}:
-            self._words.setdefault(variant, set()).add(f"{word}\n{label}")
+            self._words.setdefault(variant, set()).add((word, label))
 
     @functools.lru_cache(maxsize=8192)   # noqa: B019 (one set of phrases lives as long as the app)
     def labels(self, token: str) -> frozenset[str]:
         """Every phrase word, stem ("x*") or group ("@g") that token is, typos forgiven."""
         found = set()
         for variant in _deletions(token) | {token} if len(token) >= 5 else {token}:
-            for entry in self._words.get(variant, ()):
-                word, label = entry.split("\n")
+            for word, label in self._words.get(variant, ()):
                 if close(word, token):
                     found.add(label)
         for length in self._stem_lengths:
