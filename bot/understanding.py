@@ -1,5 +1,4 @@
-"""Reading what people write: accents, case and typos forgiven; commands, danger, stop and
-free phrases."""
+"""Reading what people write, accents and typos forgiven: commands, danger, stop, free phrases."""
 
 from __future__ import annotations
 
