@@ -269,3 +269,18 @@ def test_at_a_yes_no_question_ok_is_still_the_answer_and_gracias_is_thanks(app, 
 def test_a_broken_danger_phrase_is_refused_at_load(phrases, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         Vocabulary({}, {}, [], {"phrases": phrases, "groups": {"relative": ["hijo"]}})
+
+
+def test_stop_and_danger_in_ordinary_words_pass_the_daily_cap(app):
+    app.config["DAILY_REPLY_CAP"] = 12
+    app.config["LOOP_REPEATS"] = 1000   # the cap alone
+
+    def at(minutes: int) -> Phone:
+        return Phone(app, now=NOW + timedelta(minutes=minutes))
+
+    for n in range(14):
+        at(n).send(f"hola {n}")
+    assert at(20).send("hola") == ""
+    assert ANSWER in at(21).send("nos estan extorsionando")
+    assert "ALTA" in at(22).send("ya no me escriban por favor")
+    assert count(app, "SELECT opted_out FROM contacts") == 1
