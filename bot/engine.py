@@ -32,7 +32,8 @@ WELCOME, MENU, HELP = "menu.welcome", "menu.menu", "menu.help"
 NOT_UNDERSTOOD, TOO_MANY, EXPIRED = "menu.not_understood", "menu.too_many_attempts", "menu.expired"
 NO_TEXT, CANCELLED, ERROR = "menu.no_text", "menu.cancelled", "menu.error"
 SLOW_DOWN = "menu.slow_down"
-EMERGENCY = "emergency.start"
+THANKS, STOP_ASK = "menu.thanks", "menu.opt_out_ask"
+EMERGENCY, DANGER_ASIDE, EMERGENCY_FLOW = "emergency.start", "emergency.aside", "emergency."
 COMMAND_NODES = {
     "menu": MENU, "help": HELP, "opt_out": "menu.opt_out", "opt_in": "menu.opt_in",
     "cancel": CANCELLED, "delete": "menu.delete", "language": "menu.language",
@@ -52,8 +53,7 @@ ENDS_PARKED = frozenset({"save_hearing", "register_for_shelter", "add_person",
 DROPS_DRAFT = frozenset({"cancel", "delete", "opt_out"})
 REMINDER_NODES = {kind: f"reminders.{kind}" for kind in KINDS}
 REQUIRED_NODES = frozenset({WELCOME, NOT_UNDERSTOOD, TOO_MANY, EXPIRED, NO_TEXT, ERROR, EMERGENCY,
-                            NOTHING_PARKED,
-                            SLOW_DOWN,
+                            NOTHING_PARKED, SLOW_DOWN, THANKS, STOP_ASK, DANGER_ASIDE,
                             *COMMAND_NODES.values(), *REMINDER_NODES.values()})
 LEGAL_NOTICE = N_("Esto es información general, no es consejo legal.")
 MAX_HOPS = 50   # a flow that loops without waiting is a bug; stop rather than spin
@@ -306,22 +306,40 @@ class Engine:
         command = self.vocabulary.command(text) if normalize(text) else None
         if command == "volunteer" and context.volunteer is None:
             command = None   # anyone else learns nothing: the word is just not understood
+        waiting = self.flows.nodes.get(state.node) if state.node else None
+        expired = bool(state.node and state.updated_at and now - state.updated_at > self.ttl_of(state))
         if normalize(text) and self.vocabulary.is_emergency(text):
             # Before anything else, from any step, even after BAJA: it answers a cry for help.
-            step.start(EMERGENCY)
+            if (waiting and not expired and waiting.id != MENU
+                    and not waiting.id.startswith(EMERGENCY_FLOW)):
+                # Then the question the person was answering, draft and all: a false alarm
+                # costs them one message, and they go on where they were.
+                step.say(self.flows[DANGER_ASIDE])
+                step.say(waiting)
+                step.state = replace(state, updated_at=now)
+            else:
+                step.start(EMERGENCY)
             return step.outcome()
 
         deleting = state.node == COMMAND_NODES["delete"]
         if context.opted_out and command not in ("opt_in", "delete") and not deleting:
             # Nothing is sent after BAJA until ALTA, except the answer to BORRAR.
             return Outcome([], state, [], context.language)
-        if state.node and state.updated_at and now - state.updated_at > self.ttl_of(state):
+        if expired:
             step.finish()
             step.say(self.flows[EXPIRED])
         if context.is_new and command not in ("opt_out", "delete"):
             step.say(self.flows[WELCOME])
 
         current = self.flows.nodes.get(step.state.node) if step.state.node else None
+        answers = bool(current and normalize(text) and self._answers(current, text, step))
+        if command == "thanks" and answers:
+            command = None   # "ok" to "¿Es correcto?" is a yes, not a thank-you
+        wish = self.vocabulary.stop_wish(text) if normalize(text) and not command else None
+        # "no me interesa" to a yes/no question is a no; a sentence that says "stop writing to
+        # me" is asked about whatever the question was.
+        ask_to_stop = step.state.node != STOP_ASK and (
+            wish == "sentence" or (wish == "soft" and not answers))
         if command == "help" and current:
             step.say(self.flows[HELP])
             step.say(current)
@@ -334,8 +352,13 @@ class Engine:
                 step.blocks.append(Lines((Text(PARKED),)))
         elif command == "resume":
             step.resume()
+        elif command == "thanks":
+            # A kind word back, and the person stays where they were, no attempt counted.
+            step.say(self.flows[THANKS])
         elif command:
             step.start(COMMAND_NODES[command], keep_draft=command not in DROPS_DRAFT)
+        elif ask_to_stop:
+            step.start(STOP_ASK)
         elif not normalize(text):
             step.say(self.flows[NO_TEXT])
             if current:
@@ -347,6 +370,17 @@ class Engine:
             # nueva fecha") is read for what it asks before any option word ("nueva") in it.
             step.idle(text)
         return step.outcome()
+
+    @staticmethod
+    def _answers(node: Node, text: str, step: _Step) -> bool:
+        """Tell whether text answers a yes/no or numbered question, or a read-back, at node."""
+        if not node.wait or node.wait.input not in ("yesno", "choice", "confirmation"):
+            return False
+        outcome = INPUTS[node.wait.input].read(text, step.asking(node)).outcome
+        if node.wait.input == "confirmation":
+            # A read-back takes anything as "what to fix?": only a yes or a correction is an answer.
+            return outcome in ("yes", "corrected")
+        return bool(outcome)
 
 
 def init_app(app: Flask) -> None:

@@ -59,9 +59,10 @@ def check(db: Database, sid: str, contact_id: int, volunteer: bool, text: str,
         # A person in danger repeats the word, and BAJA or BORRAR must work from any phone in
         # any state: no loop, rate limit or cap ever silences them.
         return ANSWER
-    if run >= config["LOOP_REPEATS"] and command is None:
+    if run >= config["LOOP_REPEATS"] and command in (None, "thanks"):
         # Answering an auto-responder feeds the loop: say nothing. A command ("ayuda",
-        # "menu") typed again and again is a confused person, not a machine.
+        # "menu") typed again and again is a confused person, not a machine; "OK" or "👍"
+        # again and again is what an auto-responder sends.
         event("loop_detected", logging.WARNING, contact=ref, repeats=run)
         return SILENCE
     if volunteer:

@@ -224,3 +224,11 @@ def test_a_denied_day_without_its_month_is_never_turned_into_another_date(app, p
     assert "¿Qué quiere corregir?" in phone.send("no es el 15")
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         assert conn.execute("SELECT count(*) FROM hearings").fetchone() == (0,)
+
+
+def test_at_the_read_back_ok_saves_and_gracias_is_thanks(app, phone):
+    read_back(phone)
+    assert phone.send("gracias") == "Con gusto. Aquí estamos cuando nos necesite."
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT count(*) FROM hearings").fetchone() == (0,)
+    assert "Guardado" in phone.send("ok")

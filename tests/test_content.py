@@ -67,7 +67,7 @@ def test_each_right_from_the_menu_says_it_is_not_legal_advice(phone, choice, exp
 @pytest.mark.parametrize("phrase,expected", [
     ("tengo miedo de regresar a mexico", "dígalo usted al oficial"),
     ("me da miedo quedarme en mexico", "dígalo usted al oficial"),
-    ("aqui me estan amenazando y no quiero volver a tijuana", "dígalo usted al oficial"),
+    ("aqui me va muy mal y no quiero volver a tijuana", "dígalo usted al oficial"),
     ("entrevista de miedo", "entrevista"),
     ("necesito un abogado", "El gobierno no lo paga"),
     ("nesesito avogado", "El gobierno no lo paga"),
