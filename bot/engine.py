@@ -11,7 +11,7 @@ from flask import Flask
 from .context import Context
 from .flows import EFFECTS, FLOWS_DIR, Flows, Node, load_flows
 from .i18n import N_, Catalogs
-from .inputs import CHECKS, INPUTS, Answer, Asking
+from .inputs import CHECKS, INPUTS, Answer, Asking, looks_like_a_name
 from .places import DATA_DIR
 from .reference import Reference, load_reference
 from .reminders import KINDS, Schedule
@@ -194,8 +194,9 @@ class _Step:
         """Read the answer to the question at node, then move on, ask again or give up."""
         vocabulary = self.engine.vocabulary
         intent = vocabulary.intent(text)
-        # Free text such as a name would swallow "quiero registrar mi audiencia".
-        if intent and node.wait.input == "name":
+        # Free text such as a name would swallow "quiero registrar mi audiencia"; but a name
+        # is a name even when it holds a topic word (Puente, Corte, Cruz).
+        if intent and node.wait.input == "name" and not looks_like_a_name(text):
             return self.start(intent.flow)
         answer: Answer = INPUTS[node.wait.input].read(text, self.asking(node))
         if answer.outcome:

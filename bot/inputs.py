@@ -234,9 +234,17 @@ def read_date_reading(text: str, a: Asking) -> Answer:
     return Answer("ok", chosen[0]) if len(chosen) == 1 else Answer(None)
 
 
+# Inside a whole sentence ("no sé, está en mi hoja del puente"), these still say "I don't know".
+DONT_KNOW_IN_A_SENTENCE = ("no se", "no lo se", "no la se", "no dice", "no lo dice", "no lo tengo",
+                           "no la tengo", "no tengo", "no recuerdo", "no me acuerdo", "ni idea",
+                           "no estoy seguro", "no estoy segura", "dont know", "don t know")
+
+
 def _says_dont_know(text: str) -> bool:
     said = " ".join(words(text))
-    return said in DONT_KNOW
+    # A number in the sentence ("no lo tengo aquí pero es A 123...") is read, not dropped.
+    return said in DONT_KNOW or not _DIGITS.search(said) and any(
+        f" {phrase} " in f" {said} " for phrase in DONT_KNOW_IN_A_SENTENCE)
 
 
 def read_time(text: str, a: Asking) -> Answer:
@@ -277,7 +285,7 @@ def read_report_time(text: str, a: Asking) -> Answer:
 def read_a_number(text: str, a: Asking) -> Answer:
     if _says_dont_know(text):
         return Answer("skip", None)
-    match = _A_NUMBER.match(" ".join(words(text)))
+    match = _A_NUMBER.match(" ".join(words(text))) or _one_a_number_in(text)
     if not match:
         return Answer(None, reason="digits" if _DIGITS.search(text) else "unknown")
     digits = "".join(_DIGITS.findall(match.group(1)))
@@ -286,12 +294,37 @@ def read_a_number(text: str, a: Asking) -> Answer:
     return Answer("ok", digits.zfill(9))
 
 
+_DIGIT_RUN = re.compile(r"(\d[\d\s.\-]{6,14}\d)")
+
+
+def _one_a_number_in(text: str) -> re.Match | None:
+    """The A-number in a sentence ("no lo tengo aquí pero es 212-345-678", "Alien Number:
+    A-212-345-678"), when exactly one run of 8 or 9 digits is there; otherwise ask."""
+    runs = [m for m in _DIGIT_RUN.finditer(text) if len(_DIGITS.findall(m.group(1))) in (8, 9)]
+    return runs[0] if len(runs) == 1 and len(_DIGITS.findall(text)) == len(
+        _DIGITS.findall(runs[0].group(1))) else None
+
+
 def read_name(text: str, a: Asking) -> Answer:
+    # Whole names are long: "María Guadalupe de la Cruz Hernández" is six words.
     name = " ".join((text or "").split())
-    if (not name or len(name) > 40 or len(name.split()) > 4 or _DIGITS.search(name)
+    if (not name or len(name) > 60 or len(name.split()) > 8 or _DIGITS.search(name)
             or not any(c.isalpha() for c in name)):
         return Answer(None)
     return Answer("ok", name)
+
+
+# Words a name is not made of: a message with one of them asks for something.
+_ASKING = frozenset({"quiero", "queria", "necesito", "tengo", "como", "cuando", "donde", "que",
+                     "cual", "cuanto", "puedo", "hay", "hacer", "saber", "ayuda", "ayudar", "mi",
+                     "mis", "me", "es", "son", "esta", "estoy", "ver", "registrar", "guardar",
+                     "informacion", "please", "want", "need", "my", "when", "where", "what"})
+
+
+def looks_like_a_name(text: str) -> bool:
+    """Whether an answer to "¿Cómo se llama?" reads as a name even when it holds a topic word
+    (Juan Puente, Socorro Cruz Paz) rather than a request (quiero registrar mi audiencia)."""
+    return "?" not in text and not _ASKING & set(words(text)) and read_name(text, None).outcome == "ok"
 
 
 def read_person(text: str, a: Asking) -> Answer:
