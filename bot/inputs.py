@@ -212,19 +212,34 @@ def read_date(text: str, a: Asking) -> Answer:
     return Answer(result.doubt or ("paper" if result.paper else "ok"), result.value.isoformat())
 
 
-def _date_readings(a: Asking) -> list[str]:
-    found = a.vars.get("date")
+def _candidates(a: Asking, key: str) -> list[str]:
+    """What an unclear answer could be (a date's readings, a phone's countries), kept in the
+    draft under that answer's own key until the person picks one."""
+    found = a.vars.get(key)
     return list(found) if isinstance(found, list) else []
+
+
+def _picked(text: str, candidates: list[str]) -> Answer | None:
+    """A candidate chosen by its option number, or the option after them ("type it again");
+    None when the message is not a number."""
+    number = _number(text)
+    if number is None:
+        return None
+    if 1 <= number <= len(candidates):
+        return Answer("ok", candidates[number - 1])
+    return Answer("retype", None) if number == len(candidates) + 1 else Answer(None)
+
+
+def _date_readings(a: Asking) -> list[str]:
+    return _candidates(a, "date")
 
 
 def read_date_reading(text: str, a: Asking) -> Answer:
     """Which of the readings of an ambiguous date is meant: its option number or its day."""
     readings = _date_readings(a)
-    number = _number(text)
-    if number is not None:
-        if 1 <= number <= len(readings):
-            return Answer("ok", readings[number - 1])
-        return Answer("retype", None) if number == len(readings) + 1 else Answer(None)
+    picked = _picked(text, readings)
+    if picked is not None:
+        return picked
     # The day written out again ("4 de marzo") or its weekday ("el jueves") settles it.
     said = dates.parse_date(text, _local_today(a))
     chosen = [r for r in readings if r in {d.isoformat() for d in said.readings}]
@@ -371,18 +386,15 @@ COUNTRY_WORDS = {"+52": ("mexico", "mex", "mx", "mexicano"),
 
 
 def _phone_candidates(a: Asking) -> list[str]:
-    found = a.vars.get("phone")
-    return list(found) if isinstance(found, list) else []
+    return _candidates(a, "phone")
 
 
 def read_phone_country(text: str, a: Asking) -> Answer:
     """Which of the numbers a typed phone could be: by its option number or the country's name."""
     candidates = _phone_candidates(a)
-    number = _number(text)
-    if number is not None:
-        if 1 <= number <= len(candidates):
-            return Answer("ok", candidates[number - 1])
-        return Answer("retype", None) if number == len(candidates) + 1 else Answer(None)
+    picked = _picked(text, candidates)
+    if picked is not None:
+        return picked
     said = " ".join(words(text))
     for candidate in candidates:
         code = "+52" if candidate.startswith("+52") else "+1"
