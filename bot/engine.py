@@ -11,7 +11,7 @@ from flask import Flask
 from .context import Context
 from .flows import EFFECTS, FLOWS_DIR, Flows, Node, load_flows
 from .i18n import N_, Catalogs
-from .inputs import CHECKS, INPUTS, Answer, Asking, looks_like_a_name
+from .inputs import CHECKS, INPUTS, Answer, Asking, looks_like_a_name, report_time_before
 from .places import DATA_DIR
 from .reference import Reference, load_reference
 from .reminders import KINDS, Schedule
@@ -203,6 +203,10 @@ class _Step:
             if node.wait.save:
                 self.vars[node.wait.save] = answer.value
             self.vars.update(answer.fields)
+            if self.vars.get("report_before") and self.vars.get("time"):
+                # "4 horas antes" follows the hearing time when that is corrected.
+                self.vars["report_time"] = report_time_before(
+                    self.vars["time"], self.vars["report_before"]) or self.vars.get("report_time")
             return self.run(node.routes.get(answer.outcome) or node.next)
         if intent:
             return self.start(intent.flow)

@@ -270,16 +270,20 @@ def read_time(text: str, a: Asking) -> Answer:
     return Answer("ok", result.value.isoformat("minutes")) if result.value else Answer(None)
 
 
-def _before_hearing(minutes: int, a: Asking) -> Answer:
-    """The report time "4 horas antes" of the hearing time already given, on the same day."""
-    hearing_time = a.vars.get("time")
+def report_time_before(hearing_time: str | None, minutes: int) -> str | None:
+    """The clock time `minutes` before the hearing's, on the same day; None when there is none."""
     if not hearing_time:
-        return Answer(None)
+        return None
     hearing = time.fromisoformat(hearing_time)
     at = hearing.hour * 60 + hearing.minute - minutes
-    if at < 0:
-        return Answer(None)
-    return Answer("ok", time(at // 60, at % 60).isoformat("minutes"))
+    return time(at // 60, at % 60).isoformat("minutes") if at >= 0 else None
+
+
+def _before_hearing(minutes: int, a: Asking) -> Answer:
+    """The report time "4 horas antes" of the hearing time already given, on the same day. The
+    "hours before" is kept too: a hearing time corrected later moves the report time with it."""
+    at = report_time_before(a.vars.get("time"), minutes)
+    return Answer("ok", at, fields={"report_before": minutes}) if at else Answer(None)
 
 
 def read_report_time(text: str, a: Asking) -> Answer:
@@ -294,7 +298,7 @@ def read_report_time(text: str, a: Asking) -> Answer:
     hearing_time = a.vars.get("time")
     if hearing_time and result.value >= time.fromisoformat(hearing_time):
         return Answer(None, reason="after_hearing")
-    return Answer("ok", result.value.isoformat("minutes"))
+    return Answer("ok", result.value.isoformat("minutes"), fields={"report_before": None})
 
 
 def read_a_number(text: str, a: Asking) -> Answer:

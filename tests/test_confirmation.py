@@ -232,3 +232,10 @@ def test_at_the_read_back_ok_saves_and_gracias_is_thanks(app, phone):
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         assert conn.execute("SELECT count(*) FROM hearings").fetchone() == (0,)
     assert "Guardado" in phone.send("ok")
+
+
+def test_hours_before_follow_a_corrected_hearing_time(app, phone):
+    phone.talk("hola", "1", "MR", "tijuana", "15/3/2027", "8:30", "4 horas antes", "no")
+    reply = phone.send("no, la hora es 9:00")
+    assert "9:00 a. m." in reply and "Presentarse en el puerto: lunes 15 de marzo de 2027, " \
+        "5:00 a. m." in reply
