@@ -230,13 +230,9 @@ def _picked(text: str, candidates: list[str]) -> Answer | None:
     return Answer("retype", None) if number == len(candidates) + 1 else Answer(None)
 
 
-def _date_readings(a: Asking) -> list[str]:
-    return _candidates(a, "date")
-
-
 def read_date_reading(text: str, a: Asking) -> Answer:
     """Which of the readings of an ambiguous date is meant: its option number or its day."""
-    readings = _date_readings(a)
+    readings = _candidates(a, "date")
     picked = _picked(text, readings)
     if picked is not None:
         return picked
@@ -389,13 +385,9 @@ COUNTRY_WORDS = {"+52": ("mexico", "mex", "mx", "mexicano"),
                  "+1": ("estados unidos", "eu", "eeuu", "usa", "us", "gringo", "americano")}
 
 
-def _phone_candidates(a: Asking) -> list[str]:
-    return _candidates(a, "phone")
-
-
 def read_phone_country(text: str, a: Asking) -> Answer:
     """Which of the numbers a typed phone could be: by its option number or the country's name."""
-    candidates = _phone_candidates(a)
+    candidates = _candidates(a, "phone")
     picked = _picked(text, candidates)
     if picked is not None:
         return picked
@@ -423,7 +415,7 @@ def read_registration(text: str, a: Asking) -> Answer:
 
 
 def date_reading_options(a: Asking) -> list[Part]:
-    days: list[Part] = [Day(date.fromisoformat(d)) for d in _date_readings(a)]
+    days: list[Part] = [Day(date.fromisoformat(d)) for d in _candidates(a, "date")]
     return [*days, Text(N_("Ninguna, la escribo otra vez"))]
 
 
@@ -446,7 +438,7 @@ def person_options(a: Asking) -> list[Part]:
 def phone_country_options(a: Asking) -> list[Part]:
     options: list[Part] = [
         Text(N_("México: {number}") if c.startswith("+52") else N_("Estados Unidos: {number}"),
-             {"number": Raw(format_phone(c))}) for c in _phone_candidates(a)]
+             {"number": Raw(format_phone(c))}) for c in _candidates(a, "phone")]
     return [*options, Text(N_("Ninguno, lo escribo otra vez"))]
 
 

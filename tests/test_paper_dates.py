@@ -73,6 +73,16 @@ def test_month_names_in_english_and_spanish(text):
     assert parse_date(text, TODAY).value == date(2027, 3, 4)
 
 
+def import_row(app, tmp_path, row: str) -> str:
+    """Import one CSV row for a shelter and return what the command printed."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["shelters", "add", "Casa", "--city", "tijuana"]).exit_code == 0
+    path = tmp_path / "people.csv"
+    path.write_text("phone,name,city,date,time,report_time,a_number,whatsapp,consent\n" + row + "\n",
+                    encoding="utf-8")
+    return runner.invoke(args=["contacts", "import", str(path), "--shelter", "Casa"]).output
+
+
 def _to_date_question(phone):
     phone.send("hola")
     phone.send(choose(phone.send("hola"), "Guardar una audiencia"))
@@ -142,14 +152,9 @@ def test_a_volunteer_registering_and_changing_asks_between_the_readings(app):
 
 
 def test_an_import_refuses_a_date_with_two_readings_and_says_how_to_write_it(app, tmp_path):
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["shelters", "add", "Casa", "--city", "tijuana"]).exit_code == 0
-    path = tmp_path / "people.csv"
-    path.write_text("phone,name,city,date,time,report_time,a_number,whatsapp,consent\n"
-                    "664 123 4567,M. R.,tijuana,03/04/2027,8:30,,,si,si\n", encoding="utf-8")
-    result = runner.invoke(args=["contacts", "import", str(path), "--shelter", "Casa"])
-    assert "line 2: date can be read day first or month first" in result.output
-    assert "bad rows 1" in result.output
+    output = import_row(app, tmp_path, "664 123 4567,M. R.,tijuana,03/04/2027,8:30,,,si,si")
+    assert "line 2: date can be read day first or month first" in output
+    assert "bad rows 1" in output
 
 
 @pytest.mark.parametrize("year,expected", [
@@ -203,13 +208,8 @@ def test_a_questioned_date_is_kept_on_yes_and_retyped_on_no(app, text, question)
 
 
 def test_an_import_refuses_a_weekend_date_with_the_reason(app, tmp_path):
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["shelters", "add", "Casa", "--city", "tijuana"]).exit_code == 0
-    path = tmp_path / "people.csv"
-    path.write_text("phone,name,city,date,time,report_time,a_number,whatsapp,consent\n"
-                    "664 123 4567,M. R.,tijuana,27/03/2027,8:30,,,si,si\n", encoding="utf-8")
-    result = runner.invoke(args=["contacts", "import", str(path), "--shelter", "Casa"])
-    assert "line 2: date is a Saturday or a Sunday: check the sheet" in result.output
+    output = import_row(app, tmp_path, "664 123 4567,M. R.,tijuana,27/03/2027,8:30,,,si,si")
+    assert "line 2: date is a Saturday or a Sunday: check the sheet" in output
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -287,13 +287,8 @@ def test_a_hearing_time_not_known_points_to_the_courts_line_and_waits_for_it(pho
 
 
 def test_an_import_counts_hours_before_from_the_hearing_time(app, tmp_path):
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["shelters", "add", "Casa", "--city", "tijuana"]).exit_code == 0
-    path = tmp_path / "people.csv"
-    path.write_text("phone,name,city,date,time,report_time,a_number,whatsapp,consent\n"
-                    "664 123 4567,M. R.,tijuana,15/03/2027,8:30,4 horas antes,,si,si\n", encoding="utf-8")
-    result = runner.invoke(args=["contacts", "import", str(path), "--shelter", "Casa"])
-    assert "imported 1" in result.output
+    output = import_row(app, tmp_path, "664 123 4567,M. R.,tijuana,15/03/2027,8:30,4 horas antes,,si,si")
+    assert "imported 1" in output
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         assert conn.execute("SELECT report_at FROM hearings").fetchall() == [("2027-03-15T11:30:00+00:00",)]
 
