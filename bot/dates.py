@@ -171,12 +171,10 @@ def _relative(text: str, today: date) -> date | None:
         return today + timedelta(days=1)
     if re.search(r"\bhoy\b", text) or "today" in text:
         return today
-    for word in _WORD.findall(text):
-        # Exact names only: one typo away from "jueves" is "jueces" (judges).
-        weekday = WEEKDAYS.get(WEEKDAY_TYPOS.get(word, word))
-        if weekday is not None:
-            # "el lunes" is the next Monday after today, never today.
-            return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    weekday = weekday_written(text)
+    if weekday is not None:
+        # "el lunes" is the next Monday after today, never today.
+        return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
     return None
 
 
@@ -209,6 +207,7 @@ def us_federal_holidays(year: int) -> set[date]:
 def weekday_written(text: str) -> int | None:
     """Return the weekday named in normalized text (0 is Monday), if any."""
     for word in _WORD.findall(text):
+        # Exact names only: one typo away from "jueves" is "jueces" (judges).
         weekday = WEEKDAYS.get(WEEKDAY_TYPOS.get(word, word))
         if weekday is not None:
             return weekday

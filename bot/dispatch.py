@@ -27,18 +27,17 @@ OPTED_OUT, INVALID_NUMBER, OUTSIDE_WINDOW, UNREACHABLE_HANDSET = 21610, 21211, 6
 # Meanings from Twilio's error dictionary (twilio.com/docs/api/errors/<code>). Not here: 63016
 # (outside the 24-hour window: the approved template comes first), 63014 (the person blocked
 # us on WhatsApp: their choice, not a failure to work around).
-WHATSAPP_CHANNEL_FAILURES = {
-    63003: "Channel could not find To address: the number is not, or no longer, on WhatsApp",
-    63005: "Channel did not accept given content; also a recipient who is not a valid WhatsApp "
-           "user, or a country WhatsApp does not serve for this business",
-    63007: "no WhatsApp sender with this From: ours is missing or still pending approval",
-    63013: "Channel policy violation: WhatsApp's content rules",
-    63018: "Rate limit exceeded for Channel: the WhatsApp sender's messaging limit",
-    63021: "Channel invalid content, such as a template over 1,024 characters",
-    63024: "Invalid message recipient: not on WhatsApp, terms not accepted, or an old app",
-    63032: "a WhatsApp limitation: the number is part of a Meta experiment (WhatsApp's 472)",
-    63049: "Meta chose not to deliver the template (it took it for marketing)",
-}
+WHATSAPP_CHANNEL_FAILURES = frozenset({
+    63003,   # Channel could not find To address: not, or no longer, on WhatsApp
+    63005,   # content not accepted; also a recipient not a valid WhatsApp user or not served
+    63007,   # no WhatsApp sender with this From: ours is missing or pending approval
+    63013,   # Channel policy violation: WhatsApp's content rules
+    63018,   # Rate limit exceeded for Channel: the WhatsApp sender's messaging limit
+    63021,   # Channel invalid content, such as a template over 1,024 characters
+    63024,   # Invalid message recipient: not on WhatsApp, terms not accepted, an old app
+    63032,   # a WhatsApp limitation: the number is part of a Meta experiment
+    63049,   # Meta chose not to deliver the template (it took it for marketing)
+})
 UNDELIVERED = ("undelivered", "failed")
 STALE_MONTHLY = dt.timedelta(days=2)
 # A report on a send comes within minutes; Twilio keeps a message queued at most four hours.
@@ -118,7 +117,6 @@ class Dispatcher:
             rows = queue.claim_due(db, now, self.config["CLAIM_LEASE_SECONDS"],
                                    self.config["DISPATCH_BATCH"])
             queue.beat(db, "scheduler", now)
-            queue.forget_early_statuses(db, now - EARLY_STATUS_KEEP)
         report = Report(claimed=len(rows))
         # After downtime several reminders of one hearing can be due at once: only the
         # latest says what matters now ("tomorrow" beats "in a week").

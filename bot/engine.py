@@ -46,6 +46,13 @@ RESUMED = N_("Seguimos donde se quedó.")
 NOTHING_PARKED = "menu.nothing_to_resume"
 # What a person has typed into a task: worth keeping when the task is interrupted.
 DRAFT_FIELDS = frozenset({"name", "city", "date", "time", "report_time", "a_number", "phone"})
+
+
+def has_draft(vars: dict) -> bool:
+    """Whether the person has typed something into the task: worth keeping, and waiting for."""
+    return any(vars.get(key) for key in DRAFT_FIELDS)
+
+
 # Actions after which a parked draft has nothing more to give (or must not outlive the data).
 ENDS_PARKED = frozenset({"save_hearing", "register_for_shelter", "add_person",
                          "update_registration", "delete_contact", "opt_out"})
@@ -227,7 +234,7 @@ class _Step:
 
     def park(self) -> bool:
         """Keep the task at hand, if the person typed anything into it, for SEGUIR."""
-        if not self.state.node or not DRAFT_FIELDS & {k for k, v in self.vars.items() if v}:
+        if not self.state.node or not has_draft(self.vars):
             return False
         self.parked = {"node": self.state.node, "vars": dict(self.vars),
                        "at": self.now.isoformat()}
@@ -299,7 +306,7 @@ class Engine:
         person has typed something into the task (poor signal: an answer hours later counts)."""
         waiting = self.flows.nodes.get(state.node) if state.node else None
         ttl = timedelta(hours=waiting.wait_hours) if waiting and waiting.wait_hours else self.ttl
-        if DRAFT_FIELDS & {k for k, v in state.vars.items() if v}:
+        if has_draft(state.vars):
             ttl = max(ttl, self.draft_keep)
         return ttl
 
@@ -337,14 +344,20 @@ class Engine:
             step.say(self.flows[WELCOME])
 
         current = self.flows.nodes.get(step.state.node) if step.state.node else None
-        answers = bool(current and normalize(text) and self._answers(current, text, step))
-        if command == "thanks" and answers:
+        said = normalize(text)
+
+        def answers() -> bool:
+            # Read the answer now only when a thank-you or a soft stop depends on it: the
+            # question's own reading runs again, in full, when the step answers it.
+            return bool(current and said and self._answers(current, text, step))
+
+        if command == "thanks" and answers():
             command = None   # "ok" to "¿Es correcto?" is a yes, not a thank-you
-        wish = self.vocabulary.stop_wish(text) if normalize(text) and not command else None
+        wish = self.vocabulary.stop_wish(text) if said and not command else None
         # "no me interesa" to a yes/no question is a no; a sentence that says "stop writing to
         # me" is asked about whatever the question was.
         ask_to_stop = step.state.node != STOP_ASK and (
-            wish == "sentence" or (wish == "soft" and not answers))
+            wish == "sentence" or (wish == "soft" and not answers()))
         if command == "help" and current:
             step.say(self.flows[HELP])
             step.say(current)

@@ -49,13 +49,15 @@ def check(db: Database, sid: str, contact_id: int, volunteer: bool, text: str,
     # Idle and the menu are one place: a message outside any question is read as a menu answer.
     place = node or MENU
     key = pseudonym(f"{place}\n{shape(text)}", config["SECRET_KEY"])
-    recent = store.note_inbound(db, sid, contact_id, key, now, config["RATE_LIMIT_WINDOW_SECONDS"])
+    recent, today = store.note_inbound(db, sid, contact_id, key, now,
+                                       config["RATE_LIMIT_WINDOW_SECONDS"])
     latest = store.latest_inbound_hashes(
         db, contact_id, now - timedelta(seconds=config["LOOP_WINDOW_SECONDS"]),
         config["LOOP_REPEATS"])
     run = sum(1 for _ in itertools.takewhile(key.__eq__, latest))
-    command = vocabulary.command(text) if normalize(text) else None
-    if command in ALWAYS_ANSWERED or (normalize(text) and vocabulary.is_emergency(text)):
+    said = normalize(text)
+    command = vocabulary.command(text) if said else None
+    if command in ALWAYS_ANSWERED or (said and vocabulary.is_emergency(text)):
         # A person in danger repeats the word, and BAJA or BORRAR must work from any phone in
         # any state: no loop, rate limit or cap ever silences them.
         return ANSWER
@@ -71,7 +73,6 @@ def check(db: Database, sid: str, contact_id: int, volunteer: bool, text: str,
         event("rate_limited", logging.WARNING, contact=ref, recent=recent)
         return SLOW_DOWN if recent == config["RATE_LIMIT_MESSAGES"] + 1 else SILENCE
     cap = config["DAILY_REPLY_CAP"]
-    today = store.inbound_count(db, contact_id, now - timedelta(days=1))
     if today > cap:
         # Whatever a loop detector misses, this bounds what one phone can cost in a day.
         notice = today == cap + 1

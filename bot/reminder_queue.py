@@ -146,9 +146,10 @@ def recorded_sids(db: Database, sids: list[str]) -> set[str]:
         sids)}
 
 
-# Later states win over earlier ones when reports come out of order.
-STATUS_ORDER = {"accepted": 0, "scheduled": 0, "queued": 0, "sending": 1, "sent": 2,
-                "delivered": 3, "read": 4, "undelivered": 5, "failed": 5}
+# How far along Twilio's reports go: a report that comes out of order never undoes a later one,
+# for a send kept early and for a recorded one alike.
+STATUS_ORDER = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3,
+                "delivered": 4, "undelivered": 4, "failed": 4, "read": 5}
 
 
 def keep_early_status(db: Database, sid: str, status: str, error_code: int | None,
@@ -186,15 +187,10 @@ def forget_early_statuses(db: Database, before: dt.datetime) -> int:
     return db.execute("DELETE FROM early_statuses WHERE received_at < ?", [_iso(before)]).rowcount
 
 
-# How far along Twilio's reports go; a report that comes late never undoes a later one.
-DELIVERY_ORDER = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5,
-                  "undelivered": 4, "failed": 4}
-
-
 def record_delivery(db: Database, reminder_id: int, status: str, now: dt.datetime) -> None:
     """Keep a delivery report, unless one further along is already recorded."""
-    order = DELIVERY_ORDER.get(status, 0)
-    known = [s for s, o in DELIVERY_ORDER.items() if o > order]
+    order = STATUS_ORDER.get(status, 0)
+    known = [s for s, o in STATUS_ORDER.items() if o > order]
     db.execute(f"UPDATE reminders SET delivery_status = ?, updated_at = ? WHERE id = ? "
                f"AND (delivery_status IS NULL OR delivery_status NOT IN "
                f"({', '.join('?' * len(known))}))", [status, _iso(now), reminder_id, *known])

@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from . import audit, safekeeping
 from . import reminder_queue as queue
 from .db import get_db, write
-from .dispatch import Dispatcher
+from .dispatch import EARLY_STATUS_KEEP, Dispatcher
 from .eventlog import event
 from .identity import UnknownAddress, typed_phone
 
@@ -38,6 +38,8 @@ def housekeeping(app: Flask, now: dt.datetime | None = None) -> None:
             forgotten = db.execute("DELETE FROM inbound_messages WHERE received_at < ?",
                                    [cutoff.isoformat()]).rowcount
             queue.beat(db, "housekeeping", now)
+            # Delivery reports nobody claimed: their sends are long recorded or never were.
+            queue.forget_early_statuses(db, now - EARLY_STATUS_KEEP)
         safekeeping.daily(app, now)
         event("housekeeping", forgotten_sids=forgotten)
 

@@ -41,14 +41,18 @@ def first_time_seen(db: Database, sid: str, now: datetime) -> bool:
 
 
 def note_inbound(db: Database, sid: str, contact_id: int, body_hash: str, now: datetime,
-                 window: int) -> int:
+                 window: int) -> tuple[int, int]:
     """Tie a message (its SID already recorded) to its phone and the keyed hash of its shape;
-    return how many the phone sent within the rate window, this one included."""
+    return how many the phone sent within the rate window and within a day, this one included
+    (one pass over the phone's index entries of the day)."""
     db.execute("UPDATE inbound_messages SET contact_id = ?, body_hash = ? WHERE sid = ?",
                [contact_id, body_hash, sid])
-    return db.execute("SELECT count(*) FROM inbound_messages WHERE contact_id = ? "
-                      "AND received_at > ?",
-                      [contact_id, _iso(now - timedelta(seconds=window))]).fetchone()[0]
+    recent, today = db.execute(
+        "SELECT total(received_at > ?), count(*) FROM inbound_messages "
+        "WHERE contact_id = ? AND received_at > ?",
+        [_iso(now - timedelta(seconds=window)), contact_id,
+         _iso(now - timedelta(days=1))]).fetchone()
+    return int(recent), today
 
 
 def latest_inbound_hashes(db: Database, contact_id: int, since: datetime,
@@ -57,12 +61,6 @@ def latest_inbound_hashes(db: Database, contact_id: int, since: datetime,
     return [r[0] for r in db.execute(
         "SELECT body_hash FROM inbound_messages WHERE contact_id = ? AND received_at > ? "
         "ORDER BY received_at DESC, rowid DESC LIMIT ?", [contact_id, _iso(since), limit])]
-
-
-def inbound_count(db: Database, contact_id: int, since: datetime) -> int:
-    """Count the messages a phone sent after a moment (read from the index alone)."""
-    return db.execute("SELECT count(*) FROM inbound_messages WHERE contact_id = ? "
-                      "AND received_at > ?", [contact_id, _iso(since)]).fetchone()[0]
 
 
 def find_contact(db: Database, phone: str) -> dict | None:

@@ -112,13 +112,18 @@ class Vault:
         cache = self._cache()
         for key_id in key_ids:
             cache.pop(key_id, None)
-        if self.key_backup and os.path.exists(self.key_backup):
-            try:
-                forget_in_copy(self.key_backup, key_ids)
-            except sqlite3.Error as exc:
-                # The deletion itself must go on; the next backup rewrites the copy without
-                # these keys (safekeeping.backup_key_store), so say so loudly meanwhile.
-                event("key_backup_not_updated", logging.ERROR, error=type(exc).__name__)
+        self._forget_in_backup(key_ids)
+
+    def _forget_in_backup(self, key_ids: list[str]) -> None:
+        """Destroy keys in the key-store backup too, now rather than at the next backup."""
+        if not key_ids or not self.key_backup or not os.path.exists(self.key_backup):
+            return
+        try:
+            forget_in_copy(self.key_backup, key_ids)
+        except sqlite3.Error as exc:
+            # The deletion itself must go on; the next backup rewrites the copy without
+            # these keys (safekeeping.backup_key_store), so say so loudly meanwhile.
+            event("key_backup_not_updated", logging.ERROR, error=type(exc).__name__)
 
     def finish_destroying(self, db: Database) -> int:
         """Destroy every key whose destruction a crash may have cut short (the main file
@@ -131,8 +136,7 @@ class Vault:
             if left:
                 db.execute("DELETE FROM keys.data_keys WHERE key_id IN "
                            "(SELECT key_id FROM main.destroyed_keys)")
-        if left and self.key_backup and os.path.exists(self.key_backup):
-            forget_in_copy(self.key_backup, left)
+        self._forget_in_backup(left)
         with write(db):
             db.execute("DELETE FROM main.destroyed_keys WHERE key_id NOT IN "
                        "(SELECT key_id FROM keys.data_keys)")
@@ -171,11 +175,6 @@ class Vault:
             return self.master.decrypt(token.encode()).decode()
         except InvalidToken as exc:
             raise VaultError("a value cannot be decrypted with the configured keys") from exc
-
-    @staticmethod
-    def key_of(token: str | None) -> str | None:
-        """The id of the data key a value is sealed with (None: directly under a master key)."""
-        return (token.rpartition(":")[0] or None) if token else None
 
     def digest(self, phone: str) -> str:
         """The keyed hash a phone is looked up by: equal phones, equal digests; no way back."""

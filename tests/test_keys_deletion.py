@@ -156,7 +156,6 @@ def test_a_key_destroyed_while_the_key_backup_is_written_is_not_in_it(app, monke
     assert app.test_cli_runner().invoke(args=["backup"]).exit_code == 0
     with sqlite3.connect(os.path.join(app.config["KEY_BACKUP_DIR"], KEY_BACKUP)) as conn:
         assert {k for (k,) in conn.execute("SELECT key_id FROM data_keys")} == {kept, "staff"}
-    assert gone != kept
 
 
 def key_ids(path: str) -> set[str]:

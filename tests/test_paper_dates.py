@@ -250,6 +250,7 @@ def test_a_number_in_words_alone_is_not_a_date(text):
     ("nueve quince", time(9, 15)),
     ("las ocho y veinte", time(8, 20)),
     ("12:30 AM", time(0, 30)),
+    ("veinte y cinco para las 9", time(8, 35)),   # "veinte y cinco" is 25, not 20 then 5
 ])
 def test_times_as_people_and_the_notice_write_them(text, expected):
     assert parse_time(text).value == expected

@@ -73,6 +73,7 @@ def test_what_is_kept_is_sealed_like_the_rest(app, phone):
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         (stored,) = conn.execute("SELECT vars FROM conversations").fetchone()
     assert "Rosa" not in stored and "tijuana" not in stored
+    assert "¿A qué hora es la audiencia?" in phone.send("seguir")   # and it was kept
 
 
 def test_saving_ends_what_was_kept(app, phone):

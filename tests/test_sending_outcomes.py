@@ -16,6 +16,7 @@ from bot import create_app, store
 from bot import reminder_queue as queue
 from bot.db import get_db, write
 from bot.dispatch import Dispatcher, record_status
+from bot.scheduler import housekeeping
 
 UTC = dt.UTC
 SAVE = ("hola", "1", "Ana", "tijuana", "15/3/2027", "8:30", "4:30", "A12345678", "1")
@@ -185,9 +186,10 @@ def test_callbacks_for_unknown_sids_are_answered_kept_and_forgotten_later(tmp_pa
     assert [k[:4] for k in kept()] == [("SM" + "e" * 32, None, "failed", 30003),
                                        ("SM" + "f" * 32, None, "sent", None)]
     assert kept()[0][4] == "2027-03-15T00:00:00+00:00"
-    dispatch(app, DAY_BEFORE + dt.timedelta(days=1))
+    # The daily housekeeping forgets reports nobody claimed after two days.
+    housekeeping(app, DAY_BEFORE + dt.timedelta(days=1))
     assert ("SM" + "e" * 32) in [k[0] for k in kept()]
-    dispatch(app, DAY_BEFORE + dt.timedelta(days=2, seconds=1))
+    housekeeping(app, DAY_BEFORE + dt.timedelta(days=2, seconds=1))
     assert ("SM" + "e" * 32) not in [k[0] for k in kept()]
 
 
