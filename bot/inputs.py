@@ -13,7 +13,7 @@ from .context import Context
 from .i18n import N_
 from .identity import format_phone, read_typed_phone
 from .places import City
-from .understanding import close, words
+from .understanding import close, word_group, words
 from .views import Day, Part, Raw, Text
 
 NUMBER_WORDS = {"uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
@@ -353,7 +353,11 @@ def read_person(text: str, a: Asking) -> Answer:
     for person in people:
         if said == " ".join(words(person.name)):
             return Answer("ok", person.id)
-    if _matches("otra", words(text)) or _matches("nueva", words(text)):
+    said_words = words(text)
+    # "es para mi hijo", "la de mi esposa": someone not listed yet is a new person, whose name
+    # is asked next; the family topic must not take the answer away.
+    if (_matches("otra", said_words) or _matches("nueva", said_words)
+            or any(w in word_group("relative") for w in said_words)):
         return Answer("new")
     return Answer(None)
 

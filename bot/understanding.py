@@ -295,6 +295,13 @@ class Vocabulary:
         return frozenset(found)
 
 
+@functools.cache
+def word_group(name: str, path: str = WORDS_PATH) -> frozenset[str]:
+    """The words of one group of words.yaml's danger section ("relative": hijo, esposa, mamá...)."""
+    with open(path, encoding="utf-8") as f:
+        return frozenset(yamlfile.load(f)["emergency"]["groups"][name])
+
+
 def _check_words(path: str, data: dict) -> None:
     """Refuse a word that is not text (a number, true/false, an empty entry), naming where it is."""
     entries = [("spellings", k, [k, v]) for k, v in (data.get("spellings") or {}).items()]

@@ -56,3 +56,11 @@ def test_a_request_at_the_name_question_is_still_a_request(phone):
     phone.talk("hola", "quiero registrar mi audiencia")
     reply = phone.send("cuando es mi audiencia")
     assert "¿En qué ciudad" not in reply and "No tiene audiencias guardadas" in reply
+
+
+@pytest.mark.parametrize("said", ["es para mi hijo", "para mi esposa", "la de mi hija",
+                                  "es de otra persona", "para mi mama"])
+def test_a_relative_named_at_the_who_question_is_a_new_person(phone, said):
+    phone.talk(*TO_REPORT, "4:30", "no", "si", "hola")
+    assert "¿Para quién es la audiencia?" in phone.send("quiero registrar mi audiencia")
+    assert "¿Cómo se llama" in phone.send(said)
