@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 
 from . import dates
 from .inputs import Answer, Asking, date_answer, local_today, read_name, report_time_before
@@ -27,6 +27,8 @@ _CLOCK = re.compile(r"\b(?:a\s+las?|para\s+las?|at)\s+\d{1,2}(?:\s*[:.h]\s*\d{2}
 # A clause ends at a comma (not "March 4, 2027"), a full stop, or "y"/"and" that does not go on
 # with the clock ("8 y media").
 _CLAUSE_END = re.compile(r",(?!\s*\d)|;|\.(?=\s|$)|\s(?:y|and)\s(?!media|cuarto|\d)")
+# Dates are told apart clause by clause too: "el 4 o el 5 de marzo" is two days, and none is taken.
+_DATE_CLAUSE = re.compile(_CLAUSE_END.pattern + r"|\s(?:o|or|u)\s")
 _AM_PM = re.compile(r"\b([ap])\.\s?m\b\.?")
 
 # Where the paper writes the A-number, and the ways people copy it: "Alien Number: 212-345-678",
@@ -193,14 +195,26 @@ def _find_date(segments: list[str], a: Asking) -> Answer | None:
     """The hearing's date where one is written; dates already past (the notice's own date) are
     not it, and two different ones give none."""
     today = local_today(a)
-    answers = {}
+    answers, days = {}, set()
     for segment in segments:
+        for clause in _DATE_CLAUSE.split(segment):
+            each = dates.parse_date(clause, today, relative=False)
+            if each.value and not each.problem:   # a two-way day is no other day
+                days.add(each.value)
         result = dates.parse_date(segment, today, relative=False)
         if result.value is None and result.problem != "ambiguous" or result.problem == "past":
             continue
         answer = date_answer(result)
         answers[str(answer.value)] = answer
-    return next(iter(answers.values())) if len(answers) == 1 else None
+    if len(answers) != 1 or days - set(_readings(answers)):
+        return None
+    return next(iter(answers.values()))
+
+
+def _readings(answers: dict[str, Answer]) -> list[date]:
+    (answer,) = answers.values()
+    values = answer.value if isinstance(answer.value, list) else [answer.value]
+    return [date.fromisoformat(v) for v in values]
 
 
 def scan(text: str, a: Asking) -> dict[str, Answer]:
