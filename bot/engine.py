@@ -15,7 +15,7 @@ from .inputs import CHECKS, INPUTS, Answer, Asking, looks_like_a_name, report_ti
 from .places import DATA_DIR
 from .reference import Reference, load_reference
 from .reminders import KINDS, Schedule
-from .slots import scan
+from .slots import SLOTS, scan
 from .understanding import Vocabulary, normalize
 from .views import (
     VIEWS,
@@ -47,8 +47,10 @@ RESUMED = N_("Seguimos donde se quedó.")
 NOTHING_PARKED = "menu.nothing_to_resume"
 # What a person has typed into a task: worth keeping when the task is interrupted.
 DRAFT_FIELDS = frozenset({"name", "city", "date", "time", "report_time", "a_number", "phone"})
-# The registration reads every message for all its details at once, and asks only what is missing.
-REGISTER, SLOT_FLOW = "register.start", "register."
+# The registration reads every message for all its details at once, and asks only what is missing;
+# so do a volunteer's questions about the person they register (not those changing a registration).
+REGISTER, REGISTER_FLOW = "register.start", "register."
+SLOT_QUESTIONS = (REGISTER_FLOW, "volunteer.ask_")
 # A message that gives a written date and one of these is a hearing's details, even pasted from
 # the English notice with no word of ours in it ("report to the port" is not a question about it).
 HEARING_DETAILS = frozenset({"time", "report_time", "a_number"})
@@ -220,9 +222,10 @@ class _Step:
         """Every hearing detail in a message, read against the draft it would join."""
         return scan(text, Asking(vars, self.context, self.engine.cities, (), self.now))
 
-    def fill(self, found: dict[str, Answer], asked: str | None = None) -> None:
+    def fill(self, found: dict[str, Answer], asked: str | None = None, for_family: bool = True) -> None:
         """Put the details a message gave into the draft, for their questions to be skipped.
-        What the draft already holds stays: only the question being answered changes it."""
+        What the draft already holds stays: only the question being answered changes it. In the
+        person's own registration, a name also answers whom the hearing is for."""
         given = dict(self.vars.get(GIVEN) or {})
         for key, answer in found.items():
             if key == asked or self.vars.get(key) is not None:
@@ -230,7 +233,7 @@ class _Step:
             self.vars[key] = answer.value
             self.vars.update(answer.fields)
             given[key] = answer.outcome
-        if "name" in given and self.context.people and not self.vars.get("person_id"):
+        if for_family and "name" in given and self.context.people and not self.vars.get("person_id"):
             # "¿Para quién es?" is answered by the name: someone saved before, or a new person.
             said = normalize(self.vars["name"])
             known = [p.id for p in self.context.people if normalize(p.name) == said]
@@ -247,7 +250,7 @@ class _Step:
         saves = node.wait.save
         # Only the questions that read a detail afresh; picking one of a date's readings is not.
         found = self.scan(text, self.vars) if (
-            node.id.startswith(SLOT_FLOW) and saves in DRAFT_FIELDS and node.wait.input == saves) else {}
+            node.id.startswith(SLOT_QUESTIONS) and saves in SLOTS and node.wait.input == saves) else {}
         if set(found) - {"city"}:
             intent = None   # hearing details answer the registration, whatever words come with them
         # Free text such as a name would swallow "quiero registrar mi audiencia"; but a name
@@ -261,7 +264,7 @@ class _Step:
         if own and (not answer.outcome or saves == "name"
                     or {"time", "report_time"} <= set(found)):
             answer = own
-        self.fill(found, asked=saves)
+        self.fill(found, asked=saves, for_family=node.id.startswith(REGISTER_FLOW))
         if answer.outcome:
             if node.wait.save:
                 self.vars[node.wait.save] = answer.value

@@ -258,3 +258,20 @@ def test_a_one_message_registration_through_the_chat_command_as_a_new_user(app):
     assert hearings(app)[0][2:] == ("matamoros", at_court("matamoros", date(2027, 2, 2), time(13, 0)),
                                     at_court("matamoros", date(2027, 2, 2), time(9, 0)))
 
+
+
+def test_a_volunteer_registering_a_person_is_asked_only_what_is_missing(app):
+    from conftest import Phone
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["shelters", "add", "Casa", "--city", "tijuana"]).exit_code == 0
+    assert runner.invoke(args=["volunteers", "add", "664 555 0001", "--shelter", "Casa"]).exit_code == 0
+    volunteer = Phone(app, "whatsapp:+5216645550001")
+    volunteer.talk("hola", "VOLUNTARIO", "1", "664 123 4567", "1")
+    reply = volunteer.send(MPP_TEAR_SHEET)
+    # The name question read the whole notice: the name it introduces, and every other detail.
+    assert "pone primero el mes: jueves 4 de marzo de 2027" in reply
+    reply = volunteer.send("1")
+    assert "aceptó" in reply and asked(reply) == []
+    reply = volunteer.send("1")
+    assert "Revise los datos" in reply and "MARIA ELENA LOPEZ" in reply
+    assert "Presentarse en el puerto: jueves 4 de marzo de 2027, 4:30 a. m." in reply
