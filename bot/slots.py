@@ -46,7 +46,8 @@ _NAME_INTRO = re.compile(
     r"(?:\bme\s+llamo|\bmi\s+nombre\s+es|\bmy\s+name\s+is|\bsoy"
     r"|\b(?:full\s+name|name|nombre(?:\s+completo)?|respondent(?:'s)?(?:\s+name)?"
     r"|in\s+the\s+matter\s+of)\s*:)\s*", re.IGNORECASE)
-_NAME_WORD = re.compile(r"[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*")
+# A word of a name, or an initial with its dot (M. R.).
+_NAME_WORD = re.compile(r"[^\W\d_]\.(?!\w)|[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*")
 # Words inside names (María de la Cruz) that never end one.
 _PARTICLES = frozenset({"de", "del", "la", "las", "los", "y"})
 # Words that end a name or show the words after the introduction are not one ("soy de Honduras",
@@ -98,27 +99,35 @@ def find_name(text: str) -> str | None:
     and says something else (de Honduras, yo, la mamá)."""
     for line in (text or "").splitlines():
         for intro in _NAME_INTRO.finditer(line):
-            name = _name_after(line[intro.end():], soy=intro.group(0).strip().lower() == "soy")
+            said = intro.group(0).strip().lower()
+            name = _name_after(line[intro.end():], soy=said == "soy", paper=said.endswith(":"))
             if name:
                 return name
     return None
 
 
-def _name_after(rest: str, soy: bool) -> str | None:
+def _name_after(rest: str, soy: bool, paper: bool) -> str | None:
     taken: list[str] = []
-    position = 0
+    position, comma = 0, paper   # the paper writes "LOPEZ, MARIA ELENA": one comma inside
     for match in _NAME_WORD.finditer(rest):
-        between = rest[position:match.start()]
-        if between.strip() or len(taken) == MAX_NAME_WORDS:
+        between = rest[position:match.start()].strip()
+        if taken and between == "," and comma:
+            comma = False
+            taken[-1] += ","
+        elif between or len(taken) == MAX_NAME_WORDS:
             break   # punctuation or a number ends the name
         word = match.group(0)
+        if rest[match.end():].lstrip().startswith(":"):
+            break   # the paper's next field ("DOB:"), not a part of the name
         plain = normalize(word)
         if plain in _NOT_NAME and not (taken and plain in _PARTICLES):
             break
         taken.append(word)
         position = match.end()
-    while taken and normalize(taken[-1]) in _PARTICLES:
+    while taken and normalize(taken[-1]).rstrip(",") in _PARTICLES:
         taken.pop()
+    if taken:
+        taken[-1] = taken[-1].rstrip(",")
     if not taken:
         return None
     # After "soy" only a capitalized word is a name: "soy Rosa", not "soy hondureña".

@@ -198,7 +198,10 @@ def test_a_name_is_never_taken_from_soy_de_or_soy_yo(phone, said):
     ("me llamo Rosa y tengo corte", "Rosa"),
     ("mi nombre es María de la Cruz, tengo cita", "María de la Cruz"),
     ("Soy Juan Pérez", "Juan Pérez"), ("Name: JOSE LUIS MARTINEZ\nA# 212345678", "JOSE LUIS MARTINEZ"),
-    ("Respondent: ANA GOMEZ", "ANA GOMEZ"), ("soy de Honduras", None), ("soy yo", None),
+    ("Respondent: ANA GOMEZ", "ANA GOMEZ"), ("me llamo M. R. y tengo cita", "M. R."),
+    ("Respondent Name: LOPEZ, MARIA ELENA", "LOPEZ, MARIA ELENA"),
+    ("Name: JOSE LUIS MARTINEZ, DOB: 01/01/1990", "JOSE LUIS MARTINEZ"),
+    ("soy de Honduras", None), ("soy yo", None),
     ("soy la mamá de Luis", None), ("me llamo para registrar mi audiencia", None),
     ("tengo corte en tijuana", None),
 ])
