@@ -155,8 +155,10 @@ class _Step:
                 # so a doubtful or two-way date still gets its own question.
                 outcome = given.pop(node.wait.save)
                 self.vars[GIVEN] = given
-                node_id = node.routes.get(outcome) or node.next
-                continue
+                if self.still_fits(node.wait.save):
+                    node_id = node.routes.get(outcome) or node.next
+                    continue
+                self.vars[node.wait.save] = None
             for effect in node.do:
                 self.act(effect)
             self.say(node)
@@ -173,6 +175,12 @@ class _Step:
             else:
                 node_id = node.next
         raise RuntimeError(f"flow loops without waiting at {node_id}")
+
+    def still_fits(self, key: str) -> bool:
+        """Whether a detail given ahead still fits what was answered since: a time to report
+        said before the hearing's time must come before it, or its question asks again."""
+        return key != "report_time" or CHECKS["report_before_hearing"](
+            self.vars, self.context, self.now)
 
     def act(self, effect: str) -> None:
         data = {key: self.vars[key] for key in EFFECTS[effect] if key in self.vars}

@@ -278,3 +278,12 @@ def test_a_volunteer_registering_a_person_is_asked_only_what_is_missing(app):
     reply = volunteer.send("1")
     assert "Revise los datos" in reply and "MARIA ELENA LOPEZ" in reply
     assert "Presentarse en el puerto: jueves 4 de marzo de 2027, 4:30 a. m." in reply
+
+
+def test_a_time_to_report_given_ahead_that_falls_after_the_hearing_is_asked_again(phone):
+    phone.talk("quiero registrar mi audiencia", "Rosa")
+    assert asked(phone.send("tijuana, me presento a las 9")) == ["date"]
+    phone.send("4 de marzo")
+    assert asked(phone.send("8:00")) == ["report"]
+    reply = phone.talk("5:00", "no")
+    assert "Presentarse en el puerto: jueves 4 de marzo de 2027, 5:00 a. m." in reply
