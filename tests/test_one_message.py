@@ -287,3 +287,23 @@ def test_a_time_to_report_given_ahead_that_falls_after_the_hearing_is_asked_agai
     assert asked(phone.send("8:00")) == ["report"]
     reply = phone.talk("5:00", "no")
     assert "Presentarse en el puerto: jueves 4 de marzo de 2027, 5:00 a. m." in reply
+
+
+def test_a_new_name_from_a_person_with_people_saved_adds_that_person(app, phone):
+    phone.talk(MATAMOROS, "Rosa", "A 212-345-678", "si")
+    reply = phone.send("me llamo Luis, tengo corte el 4 de marzo a las 8:30 en tijuana y me presento "
+                       "a las 4:30")
+    assert asked(reply) == ["a_number"] and "¿Para quién" not in reply
+    assert "Persona: Luis" in phone.send("no")
+    assert "Guardado" in phone.send("si")
+    assert sorted(row[0] for row in hearings(app)) == ["Luis", "Rosa"]
+
+
+def test_port_words_with_a_time_at_a_question_fill_the_draft_not_another_topic(phone):
+    phone.talk("quiero registrar mi audiencia", "Rosa")
+    reply = phone.send("me presento a las 4 en el puente")
+    assert "No encontré esa ciudad" in reply and "quedó a medias" not in reply
+    phone.send("tijuana")
+    phone.send("4 de marzo")
+    assert asked(phone.send("8:30")) == ["a_number"]
+    assert "Presentarse en el puerto: jueves 4 de marzo de 2027, 4:00 a. m." in phone.send("no")
