@@ -56,7 +56,8 @@ SLOT_QUESTIONS = (REGISTER_FLOW, "volunteer.ask_")
 HEARING_DETAILS = frozenset({"time", "report_time", "a_number"})
 NOTICE_INTENTS = frozenset({REGISTER, "port.start"})
 # Details typed ahead of their question, with the answer each question would have read from them
-# (the flow goes on as if it had been asked): kept in the draft under this key.
+# (the flow goes on as if it had been asked), or the reason it would have refused them (the
+# question is asked with that reason): kept in the draft under this key.
 GIVEN = "given"
 
 
@@ -155,6 +156,11 @@ class _Step:
                 # so a doubtful or two-way date still gets its own question.
                 outcome = given.pop(node.wait.save)
                 self.vars[GIVEN] = given
+                if outcome in node.wait.retry:
+                    # Refused ahead (a date gone by): the question opens with why.
+                    self.blocks.append(Lines((self.text(node.wait.retry[outcome]),)))
+                    self.state = Conversation(node.id, self.vars, 0, self.now)
+                    return
                 if self.still_fits(node.wait.save):
                     node_id = node.routes.get(outcome) or node.next
                     continue
@@ -237,6 +243,9 @@ class _Step:
         given = dict(self.vars.get(GIVEN) or {})
         for key, answer in found.items():
             if key == asked or self.vars.get(key) is not None:
+                continue
+            if not answer.outcome:
+                given[key] = answer.reason   # its question opens with why it was refused
                 continue
             self.vars[key] = answer.value
             self.vars.update(answer.fields)
@@ -328,7 +337,7 @@ class _Step:
         """Whether a message reads as a hearing's details: a written date and a time or an
         A-number, as the notice gives them."""
         found = self.scan(text, {})
-        return "date" in found and bool(HEARING_DETAILS & set(found))
+        return bool("date" in found and found["date"].outcome and HEARING_DETAILS & set(found))
 
     def outcome(self) -> Outcome:
         return Outcome(self.blocks, replace(self.state, parked=self.parked), self.effects,

@@ -202,19 +202,23 @@ def find_times(segments: list[str]) -> dict[str, time]:
 
 def _find_date(segments: list[str], a: Asking) -> Answer | None:
     """The hearing's date where one is written; dates already past (the notice's own date) are
-    not it, and two different ones give none."""
+    not it, and two different ones give none. A written date that is only past is refused."""
     today = local_today(a)
-    answers, days = {}, set()
+    answers, days, past = {}, set(), False
     for segment in segments:
         for clause in _DATE_CLAUSE.split(segment):
             each = dates.parse_date(clause, today, relative=False)
             if each.value and not each.problem:   # a two-way day is no other day
                 days.add(each.value)
         result = dates.parse_date(segment, today, relative=False)
+        past = past or result.problem == "past"
         if result.value is None and result.problem != "ambiguous" or result.problem == "past":
             continue
         answer = date_answer(result)
         answers[str(answer.value)] = answer
+    if not answers and past:
+        # Only a day gone by (an old notice): the date question says so when it comes.
+        return Answer(None, reason="past")
     if len(answers) != 1 or days - set(_readings(answers)):
         return None
     return next(iter(answers.values()))

@@ -307,3 +307,9 @@ def test_port_words_with_a_time_at_a_question_fill_the_draft_not_another_topic(p
     phone.send("4 de marzo")
     assert asked(phone.send("8:30")) == ["a_number"]
     assert "Presentarse en el puerto: jueves 4 de marzo de 2027, 4:00 a. m." in phone.send("no")
+
+
+def test_a_date_gone_by_in_one_message_is_refused_when_its_question_comes(phone):
+    reply = phone.send("me llamo Rosa, tengo corte el 4 de marzo de 2026 a las 8:30 en tijuana")
+    assert "Esa fecha ya pasó" in reply and ASK_DATE not in reply
+    assert asked(phone.send("4 de marzo de 2027")) == ["report"]
