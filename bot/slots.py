@@ -166,12 +166,22 @@ def find_city(text: str, cities: dict[str, City]) -> str | None:
     return key if all(key in shared for shared in served) else None
 
 
-def _label(clause: str, start: int) -> str | None:
-    """Say whose clock a time at `start` is, by the nearest telling word before it, else after."""
-    before = [w for w in words(clause[:start]) if w in HEARING_WORDS | REPORT_WORDS]
-    after = [w for w in words(clause[start:]) if w in HEARING_WORDS | REPORT_WORDS]
-    word = before[-1] if before else (after[0] if after else None)
-    if word is None:
+def _telling(text: str) -> list[str]:
+    return [w for w in words(text) if w in HEARING_WORDS | REPORT_WORDS]
+
+
+def _label(earlier: str, clause: str, start: int) -> str | None:
+    """Say whose clock a time at `start` of its clause is: by the nearest telling word before
+    it in the clause, else after it ("a las 4 me presento"), else in the clauses before it
+    ("me presento en el puente, a las 4")."""
+    before, after, further = _telling(clause[:start]), _telling(clause[start:]), _telling(earlier)
+    if before:
+        word = before[-1]
+    elif after:
+        word = after[0]
+    elif further:
+        word = further[-1]
+    else:
         return None
     return "time" if word in HEARING_WORDS else "report_time"
 
@@ -182,11 +192,13 @@ def find_times(segments: list[str]) -> dict[str, time]:
     seen: dict[str | None, set[time]] = {"time": set(), "report_time": set(), None: set()}
     for segment in segments:
         segment = dates.number_words(segment)
-        for clause in _CLAUSE_END.split(segment):
+        starts = [0, *(m.end() for m in _CLAUSE_END.finditer(segment))]
+        for begin, end_of_clause in zip(starts, [*starts[1:], len(segment)], strict=True):
+            clause = segment[begin:end_of_clause]
             clocks = list(_CLOCK.finditer(clause))
             for n, clock in enumerate(clocks):
                 end = clocks[n + 1].start() if n + 1 < len(clocks) else len(clause)
-                label = _label(clause, clock.start())
+                label = _label(segment[:begin], clause, clock.start())
                 period = "report" if label == "report_time" else "hearing"
                 value = dates.parse_time(clause[clock.start():end], default_period=period).value
                 if value is not None:

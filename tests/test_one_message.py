@@ -8,6 +8,8 @@ from datetime import date, time
 
 import pytest
 from conftest import NOW, choose, opened
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.inputs import Asking
 from bot.places import court_time, load_places
@@ -227,6 +229,27 @@ def test_a_city_only_when_its_words_name_one():
     assert find_city("¿que paso? el puente esta cerrado", CITIES) is None
     assert found("me llamo Benito Juárez")["name"] == ("ok", "Benito Juárez")
     assert "city" not in found("me llamo Benito Juárez")
+
+
+def test_the_hearing_and_report_times_by_words_before_after_or_in_the_clause_before():
+    assert found("a las 9 es mi audiencia y a las 4 me presento en el puente") == {
+        "time": ("ok", "09:00"), "report_time": ("ok", "04:00")}
+    assert found("me presento en el puente, a las 4") == {"report_time": ("ok", "04:00")}
+    assert found("tengo corte el 4 de marzo, a las 8:30")["time"] == ("ok", "08:30")
+    assert found("a las 8:30") == {"time": ("ok", "08:30")}
+
+
+PIECES = ["a las", "at", "8:30", "4", "am", "pm", "de la tarde", ",", ".", "y", "o", "me presento",
+          "corte", "puente", "hearing", "report to the port", "el 4 de marzo", "3/4/2027", "March 4,",
+          "2027", "tijuana", "san diego", "me llamo", "soy", "Rosa", "Name:", "A#", "212-345-678",
+          "4 horas antes", "\n", " ", "y media", "DOB:", "M.", "¿", "?"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=14).map(" ".join) | st.text(max_size=80))
+def test_the_scan_never_fails_on_any_message(text):
+    for answer in scan(text, Asking({"time": "09:00"}, None, CITIES, (), NOW)).values():
+        assert answer.outcome or answer.reason
 
 
 def test_a_date_only_where_one_is_written():
