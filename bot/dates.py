@@ -232,12 +232,14 @@ def _two_years_after(today: date) -> date:
         return today.replace(year=today.year + 2, day=28)   # from 29 February
 
 
-def parse_date(text: str, today: date) -> DateResult:
-    """Read a date, day first; return every reading of "3/4" that is not past, never a guess."""
+def parse_date(text: str, today: date, relative: bool = True) -> DateResult:
+    """Read a date, day first; return every reading of "3/4" that is not past, never a guess.
+    Without `relative`, only a date written out counts ("mañana" or "el lunes" in a sentence
+    about something else is not the hearing's day)."""
     text = number_words(normalize(text)[:200])
     readings, paper = _explicit(text, today)
     explicit = bool(readings)
-    if not readings and not _NUMERIC_DATE.search(text) and not _ISO_DATE.search(text):
+    if relative and not readings and not _NUMERIC_DATE.search(text) and not _ISO_DATE.search(text):
         found = _relative(text, today)
         readings = [found] if found else []
     if not readings:

@@ -15,6 +15,7 @@ from .inputs import CHECKS, INPUTS, Answer, Asking, looks_like_a_name, report_ti
 from .places import DATA_DIR
 from .reference import Reference, load_reference
 from .reminders import KINDS, Schedule
+from .slots import SLOTS, scan
 from .understanding import Vocabulary, normalize
 from .views import (
     VIEWS,
@@ -46,6 +47,18 @@ RESUMED = N_("Seguimos donde se quedó.")
 NOTHING_PARKED = "menu.nothing_to_resume"
 # What a person has typed into a task: worth keeping when the task is interrupted.
 DRAFT_FIELDS = frozenset({"name", "city", "date", "time", "report_time", "a_number", "phone"})
+# The registration reads every message for all its details at once, and asks only what is missing;
+# so do a volunteer's questions about the person they register (not those changing a registration).
+REGISTER, REGISTER_FLOW = "register.start", "register."
+SLOT_QUESTIONS = (REGISTER_FLOW, "volunteer.ask_")
+# A message that gives a written date and one of these is a hearing's details, even pasted from
+# the English notice with no word of ours in it ("report to the port" is not a question about it).
+HEARING_DETAILS = frozenset({"time", "report_time", "a_number"})
+NOTICE_INTENTS = frozenset({REGISTER, "port.start"})
+# Details typed ahead of their question, with the answer each question would have read from them
+# (the flow goes on as if it had been asked), or the reason it would have refused them (the
+# question is asked with that reason): kept in the draft under this key.
+GIVEN = "given"
 
 
 def has_draft(vars: dict) -> bool:
@@ -128,14 +141,30 @@ class _Step:
                                self.engine.schedule)
         return Text(msgid, {name: VIEWS[name](view_input) for name in placeholders(msgid) or ()})
 
-    def run(self, node_id: str) -> None:
-        """Enter a node and go on until one waits for an answer or the flow ends."""
+    def run(self, node_id: str, draft: dict | None = None) -> None:
+        """Enter a node and go on until one waits for an answer or the flow ends; a task begun
+        with a draft (what the message that began it gave) starts from it."""
         for _ in range(MAX_HOPS):
             node = self.engine.flows[node_id]
             if node_id in self.engine.flows.starts:
                 # A new task starts from an empty draft: nothing typed for another person or
                 # another task may be read back or saved in this one.
-                self.vars = {}
+                self.vars, draft = dict(draft or {}), None
+            given = dict(self.vars.get(GIVEN) or {})
+            if node.wait and node.wait.save in given and not self.vars.get("fixing"):
+                # Already said in an earlier message: not asked, but routed on as if answered,
+                # so a doubtful or two-way date still gets its own question.
+                outcome = given.pop(node.wait.save)
+                self.vars[GIVEN] = given
+                if outcome in node.wait.retry:
+                    # Refused ahead (a date gone by): the question opens with why.
+                    self.blocks.append(Lines((self.text(node.wait.retry[outcome]),)))
+                    self.state = Conversation(node.id, self.vars, 0, self.now)
+                    return
+                if self.still_fits(node.wait.save):
+                    node_id = node.routes.get(outcome) or node.next
+                    continue
+                self.vars[node.wait.save] = None
             for effect in node.do:
                 self.act(effect)
             self.say(node)
@@ -152,6 +181,12 @@ class _Step:
             else:
                 node_id = node.next
         raise RuntimeError(f"flow loops without waiting at {node_id}")
+
+    def still_fits(self, key: str) -> bool:
+        """Whether a detail given ahead still fits what was answered since: a time to report
+        said before the hearing's time must come before it, or its question asks again."""
+        return key != "report_time" or CHECKS["report_before_hearing"](
+            self.vars, self.context, self.now)
 
     def act(self, effect: str) -> None:
         data = {key: self.vars[key] for key in EFFECTS[effect] if key in self.vars}
@@ -197,15 +232,56 @@ class _Step:
         self.vars = {}
         self.state = Conversation(None, {}, 0, self.now)
 
+    def scan(self, text: str, vars: dict) -> dict[str, Answer]:
+        """Every hearing detail in a message, read against the draft it would join."""
+        return scan(text, Asking(vars, self.context, self.engine.cities, (), self.now))
+
+    def fill(self, found: dict[str, Answer], asked: str | None = None, for_family: bool = True) -> None:
+        """Put the details a message gave into the draft, for their questions to be skipped.
+        What the draft already holds stays: only the question being answered changes it. In the
+        person's own registration, a name also answers whom the hearing is for."""
+        given = dict(self.vars.get(GIVEN) or {})
+        for key, answer in found.items():
+            if key == asked or self.vars.get(key) is not None:
+                continue
+            if not answer.outcome:
+                given[key] = answer.reason   # its question opens with why it was refused
+                continue
+            self.vars[key] = answer.value
+            self.vars.update(answer.fields)
+            given[key] = answer.outcome
+        if for_family and "name" in given and self.context.people and not self.vars.get("person_id"):
+            # "¿Para quién es?" is answered by the name: someone saved before, or a new person.
+            said = normalize(self.vars["name"])
+            known = [p.id for p in self.context.people if normalize(p.name) == said]
+            if known:
+                self.vars["person_id"] = known[0]
+            given["person_id"] = "ok" if known else "new"
+        if given:
+            self.vars[GIVEN] = given
+
     def answer(self, node: Node, text: str) -> None:
         """Read the answer to the question at node, then move on, ask again or give up."""
         vocabulary = self.engine.vocabulary
         intent = vocabulary.intent(text)
+        saves = node.wait.save
+        # Only the questions that read a detail afresh; picking one of a date's readings is not.
+        found = self.scan(text, self.vars) if (
+            node.id.startswith(SLOT_QUESTIONS) and saves in SLOTS and node.wait.input == saves) else {}
+        if set(found) - {"city"}:
+            intent = None   # hearing details answer the registration, whatever words come with them
         # Free text such as a name would swallow "quiero registrar mi audiencia"; but a name
         # is a name even when it holds a topic word (Puente, Corte, Cruz).
         if intent and node.wait.input == "name" and not looks_like_a_name(text):
-            return self.start(intent.flow)
+            return self.start(intent.flow, text=text)
         answer: Answer = INPUTS[node.wait.input].read(text, self.asking(node))
+        own = found.get(saves)
+        # The name introduced ("me llamo Rosa") rather than the whole sentence; the time told
+        # apart from the one to report at rather than the first clock in the message.
+        if own and (not answer.outcome or saves == "name"
+                    or {"time", "report_time"} <= set(found)):
+            answer = own
+        self.fill(found, asked=saves, for_family=node.id.startswith(REGISTER_FLOW))
         if answer.outcome:
             if node.wait.save:
                 self.vars[node.wait.save] = answer.value
@@ -216,7 +292,7 @@ class _Step:
                     self.vars["time"], self.vars["report_before"]) or self.vars.get("report_time")
             return self.run(node.routes.get(answer.outcome) or node.next)
         if intent:
-            return self.start(intent.flow)
+            return self.start(intent.flow, text=text)
         attempts = self.state.attempts + 1
         if attempts >= self.engine.max_attempts:
             return self.start(TOO_MANY)   # what was typed so far is kept for SEGUIR
@@ -224,11 +300,14 @@ class _Step:
         self.blocks.append(Lines((self.text(retry), *self.options(node))))
         self.state = replace(self.state, vars=self.vars, attempts=attempts, updated_at=self.now)
 
-    def start(self, node_id: str, keep_draft: bool = True) -> None:
-        """Leave the task at hand for another; what the person typed into it is kept."""
+    def start(self, node_id: str, keep_draft: bool = True, text: str = "") -> None:
+        """Leave the task at hand for another; what the person typed into it is kept. A
+        registration begun by a message starts from every detail that message gives."""
         parked = keep_draft and self.park()
         self.finish()
-        self.run(node_id)
+        if node_id == REGISTER and text:
+            self.fill(self.scan(text, {}))
+        self.run(node_id, draft=self.vars)
         if parked:
             self.blocks.append(Lines((Text(PARKED),)))
 
@@ -254,6 +333,12 @@ class _Step:
         self.say(node)
         self.state = Conversation(node.id, self.vars, 0, self.now)
 
+    def gives_a_hearing(self, text: str) -> bool:
+        """Whether a message reads as a hearing's details: a written date and a time or an
+        A-number, as the notice gives them."""
+        found = self.scan(text, {})
+        return bool("date" in found and found["date"].outcome and HEARING_DETAILS & set(found))
+
     def outcome(self) -> Outcome:
         return Outcome(self.blocks, replace(self.state, parked=self.parked), self.effects,
                        self.language)
@@ -261,8 +346,10 @@ class _Step:
     def idle(self, text: str) -> None:
         """Read a message sent outside any question: a free phrase, or an answer to the menu."""
         intent = self.engine.vocabulary.intent(text)
+        if (not intent or intent.flow in NOTICE_INTENTS) and self.gives_a_hearing(text):
+            return self.start(REGISTER, text=text)
         if intent:
-            return self.start(intent.flow)
+            return self.start(intent.flow, text=text)
         menu = self.engine.flows[MENU]
         answer = INPUTS[menu.wait.input].read(text, self.asking(menu))
         if answer.outcome:

@@ -87,7 +87,7 @@ def _matches(phrase: str, tokens: list[str]) -> bool:
     return all(any(close(w, t) for t in tokens) for w in words(phrase))
 
 
-def _local_today(a: Asking) -> date:
+def local_today(a: Asking) -> date:
     city = a.cities.get(a.vars.get("city", ""))
     zone = ZoneInfo(city.zone if city else "America/Mexico_City")
     return a.now.astimezone(zone).date()
@@ -198,7 +198,11 @@ def read_city(text: str, a: Asking) -> Answer:
 
 def read_date(text: str, a: Asking) -> Answer:
     """A hearing date; "3/4" that can be either of two days keeps both for the next question."""
-    result = dates.parse_date(text, _local_today(a))
+    return date_answer(dates.parse_date(text, local_today(a)))
+
+
+def date_answer(result: dates.DateResult) -> Answer:
+    """What the date question makes of a date read: the outcome its flow routes on."""
     if result.problem == "ambiguous":
         return Answer("ambiguous", [d.isoformat() for d in result.readings])
     if result.value is None:
@@ -237,7 +241,7 @@ def read_date_reading(text: str, a: Asking) -> Answer:
     if picked is not None:
         return picked
     # The day written out again ("4 de marzo") or its weekday ("el jueves") settles it.
-    said = dates.parse_date(text, _local_today(a))
+    said = dates.parse_date(text, local_today(a))
     chosen = [r for r in readings if r in {d.isoformat() for d in said.readings}]
     if not chosen:
         weekday = dates.weekday_written(" ".join(words(text)))
