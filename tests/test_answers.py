@@ -154,10 +154,10 @@ def test_turned_away_offers_to_save_the_new_date(phone):
 
 
 OTHER_LANGUAGES = [
-    ("Bom dia, eu não falo espanhol", "Este serviço fala só espanhol e inglês"),
-    ("Olá, preciso de ajuda, não entendo", "Este serviço fala só espanhol e inglês"),
-    ("Bonjour, je ne parle pas espagnol", "Ce service parle seulement espagnol et anglais"),
-    ("Je suis haïtien, vous parlez français?", "Ce service parle seulement espagnol et anglais"),
+    ("Bom dia, eu não falo espanhol", "Este serviço funciona só em espanhol e em inglês"),
+    ("Olá, preciso de ajuda, não entendo", "Este serviço funciona só em espanhol e em inglês"),
+    ("Bonjour, je ne parle pas espagnol", "Ce service fonctionne seulement en espagnol et en anglais"),
+    ("Je suis haïtien, vous parlez français?", "Ce service fonctionne seulement en espagnol et en anglais"),
     ("Bonjou, mwen pa pale panyòl", "Sèvis sa a pale sèlman panyòl ak angle"),
     ("Mwen bezwen èd tanpri", "Sèvis sa a pale sèlman panyòl ak angle"),
     ("Hello, I do not speak Spanish", "This service speaks Spanish and English"),
