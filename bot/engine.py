@@ -12,6 +12,7 @@ from .context import Context
 from .flows import EFFECTS, FLOWS_DIR, Flows, Node, load_flows
 from .i18n import N_, Catalogs
 from .inputs import CHECKS, INPUTS, Answer, Asking, looks_like_a_name, report_time_before
+from .languages import MARKERS, foreign_language
 from .places import DATA_DIR
 from .reference import Reference, load_reference
 from .reminders import KINDS, Schedule
@@ -42,6 +43,11 @@ COMMAND_NODES = {
     "volunteer": "volunteer.start",
 }
 VOLUNTEER_FLOW = "volunteer."
+# A message in a language the bot does not speak to this person gets an answer in that language.
+IN_LANGUAGE = {language: f"help.in_{language}" for language in MARKERS}
+# Answers that start with the emergency line: danger that asks for one of them gets it instead
+# of the general emergency answer ("me robaron mis papeles": 911, then what to do without them).
+DANGER_FIRST = frozenset({"help.papers_stolen"})
 PARKED = N_("Su registro quedó a medias. Para seguir donde se quedó, escriba SEGUIR.")
 RESUMED = N_("Seguimos donde se quedó.")
 NOTHING_PARKED = "menu.nothing_to_resume"
@@ -74,6 +80,7 @@ DROPS_DRAFT = frozenset({"cancel", "delete", "opt_out"})
 REMINDER_NODES = {kind: f"reminders.{kind}" for kind in KINDS}
 REQUIRED_NODES = frozenset({WELCOME, NOT_UNDERSTOOD, TOO_MANY, EXPIRED, NO_TEXT, ERROR, EMERGENCY,
                             NOTHING_PARKED, SLOW_DOWN, THANKS, STOP_ASK, DANGER_ASIDE,
+                            *IN_LANGUAGE.values(),
                             *COMMAND_NODES.values(), *REMINDER_NODES.values()})
 LEGAL_NOTICE = N_("Esto es información general, no es consejo legal.")
 MAX_HOPS = 50   # a flow that loops without waiting is a bug; stop rather than spin
@@ -262,18 +269,18 @@ class _Step:
 
     def answer(self, node: Node, text: str) -> None:
         """Read the answer to the question at node, then move on, ask again or give up."""
-        vocabulary = self.engine.vocabulary
-        intent = vocabulary.intent(text)
+        topic = self.topic(text)
         saves = node.wait.save
         # Only the questions that read a detail afresh; picking one of a date's readings is not.
         found = self.scan(text, self.vars) if (
             node.id.startswith(SLOT_QUESTIONS) and saves in SLOTS and node.wait.input == saves) else {}
         if set(found) - {"city"}:
-            intent = None   # hearing details answer the registration, whatever words come with them
+            topic = None   # hearing details answer the registration, whatever words come with them
         # Free text such as a name would swallow "quiero registrar mi audiencia"; but a name
         # is a name even when it holds a topic word (Puente, Corte, Cruz).
-        if intent and node.wait.input == "name" and not looks_like_a_name(text):
-            return self.start(intent.flow, text=text)
+        if topic and node.wait.input == "name" and (
+                not looks_like_a_name(text) or topic in IN_LANGUAGE.values()):
+            return self.start(topic, text=text)
         answer: Answer = INPUTS[node.wait.input].read(text, self.asking(node))
         own = found.get(saves)
         # The name introduced ("me llamo Rosa") rather than the whole sentence; the time told
@@ -291,8 +298,8 @@ class _Step:
                 self.vars["report_time"] = report_time_before(
                     self.vars["time"], self.vars["report_before"]) or self.vars.get("report_time")
             return self.run(node.routes.get(answer.outcome) or node.next)
-        if intent:
-            return self.start(intent.flow, text=text)
+        if topic:
+            return self.start(topic, text=text)
         attempts = self.state.attempts + 1
         if attempts >= self.engine.max_attempts:
             return self.start(TOO_MANY)   # what was typed so far is kept for SEGUIR
@@ -300,11 +307,22 @@ class _Step:
         self.blocks.append(Lines((self.text(retry), *self.options(node))))
         self.state = replace(self.state, vars=self.vars, attempts=attempts, updated_at=self.now)
 
+    def topic(self, text: str) -> str | None:
+        """Return the node a message asks for by itself: the answer in its own language when the
+        bot does not speak that language to this person, else the first free phrase it holds."""
+        language = foreign_language(text)
+        if language and language != self.context.language:
+            return IN_LANGUAGE[language]
+        intent = self.engine.vocabulary.intent(text)
+        return intent.flow if intent else None
+
     def start(self, node_id: str, keep_draft: bool = True, text: str = "") -> None:
         """Leave the task at hand for another; what the person typed into it is kept. A
         registration begun by a message starts from every detail that message gives."""
         parked = keep_draft and self.park()
         self.finish()
+        if node_id == IN_LANGUAGE["en"]:
+            self.language = "en"   # this reply only, in the catalogs' English
         if node_id == REGISTER and text:
             self.fill(self.scan(text, {}))
         self.run(node_id, draft=self.vars)
@@ -345,11 +363,13 @@ class _Step:
 
     def idle(self, text: str) -> None:
         """Read a message sent outside any question: a free phrase, or an answer to the menu."""
-        intent = self.engine.vocabulary.intent(text)
-        if (not intent or intent.flow in NOTICE_INTENTS) and self.gives_a_hearing(text):
+        topic = self.topic(text)
+        # A pasted notice in English is a hearing to save, not a message in another language.
+        if (not topic or topic in NOTICE_INTENTS or topic in IN_LANGUAGE.values()) \
+                and self.gives_a_hearing(text):
             return self.start(REGISTER, text=text)
-        if intent:
-            return self.start(intent.flow, text=text)
+        if topic:
+            return self.start(topic, text=text)
         menu = self.engine.flows[MENU]
         answer = INPUTS[menu.wait.input].read(text, self.asking(menu))
         if answer.outcome:
@@ -409,7 +429,10 @@ class Engine:
         expired = bool(state.node and state.updated_at and now - state.updated_at > self.ttl_of(state))
         if normalize(text) and self.vocabulary.is_emergency(text):
             # Before anything else, from any step, even after BAJA: it answers a cry for help.
-            if (waiting and not expired and waiting.id != MENU
+            topic = self.vocabulary.intent(text)
+            if topic and topic.flow in DANGER_FIRST:
+                step.start(topic.flow)
+            elif (waiting and not expired and waiting.id != MENU
                     and not waiting.id.startswith(EMERGENCY_FLOW)):
                 # Then the question the person was answering, draft and all: a false alarm
                 # costs them one message, and they go on where they were.

@@ -35,8 +35,9 @@ EFFECTS: dict[str, tuple[str, ...]] = {
     "update_registration": ("hearing_id", "date", "time", "report_time"),
     "cancel_registration": ("hearing_id",),
 }
+# written_in: the node answers in that language on purpose (a note for translators).
 NODE_KEYS = {"say", "options", "wait", "check", "do", "routes", "next", "end", "entry", "sources",
-             "legal", "wait_hours"}
+             "legal", "wait_hours", "written_in"}
 WAIT_KEYS = {"input", "save", "retry"}
 
 

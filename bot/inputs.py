@@ -336,7 +336,7 @@ def read_name(text: str, a: Asking) -> Answer:
 # Words a name is not made of: a message with one of them asks for something.
 _ASKING = frozenset({"quiero", "queria", "necesito", "tengo", "como", "cuando", "donde", "que",
                      "cual", "cuanto", "puedo", "hay", "hacer", "saber", "ayuda", "ayudar", "mi",
-                     "mis", "me", "es", "son", "esta", "estoy", "ver", "registrar", "guardar",
+                     "mis", "me", "no", "es", "son", "esta", "estoy", "ver", "registrar", "guardar",
                      "informacion", "please", "want", "need", "my", "when", "where", "what"})
 
 

@@ -285,7 +285,8 @@ class Vocabulary:
     @functools.lru_cache(maxsize=4096)   # noqa: B019
     def _words_in(self, text: str) -> frozenset[str]:
         """The message's words, plus the phrase words they are one typo away from."""
-        tokens = self._tokens(text)
+        # "¿quién es?": a question mark kept for the "?" command must not hide a short word.
+        tokens = tuple(t.rstrip("?") or t for t in self._tokens(text))
         found = set(tokens)
         for token in tokens:
             if len(token) >= 5:

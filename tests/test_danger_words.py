@@ -10,7 +10,7 @@ import pytest
 from conftest import NOW, Phone
 
 from bot.context import Context
-from bot.engine import Conversation, Engine
+from bot.engine import DANGER_FIRST, Conversation, Engine
 from bot.i18n import Catalogs, load_catalogs
 from bot.sms import cost
 from bot.understanding import Vocabulary
@@ -138,7 +138,9 @@ def test_what_the_bot_asks_people_to_type_is_never_danger(app):
     typed += [text for node in engine.flows.nodes.values() if not node.id.startswith("emergency.")
               for option in node.options if option.value != "emergency"
               for text in (option.label, *option.words)]
-    typed += [" ".join(p) for intent in engine.vocabulary.intents for p in intent.phrases]
+    # Stolen papers are danger on purpose: that answer starts with the emergency line.
+    typed += [" ".join(p) for intent in engine.vocabulary.intents if intent.flow not in DANGER_FIRST
+              for p in intent.phrases]
     assert len(typed) > 100
     assert [t for t in typed if engine.vocabulary.is_emergency(str(t))] == []
 
