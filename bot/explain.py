@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from . import dates
 from .context import Context
@@ -80,9 +79,8 @@ def conversation_at(engine: Engine, state: str, now: datetime) -> Conversation:
     return Conversation(state, dict(DRAFTS.get(state, {})), 0, now)
 
 
-def read(engine: Engine, text: str, state: str = IDLE, now: datetime | None = None) -> Reading:
+def read(engine: Engine, text: str, state: str, now: datetime) -> Reading:
     """Run the real engine on text at state and name what happened: the label and the slots."""
-    now = now or datetime.now(ZoneInfo("UTC"))
     before = conversation_at(engine, state, now)
     outcome = engine.step(before, Context(), text, now)
     visited = tuple(outcome.visited)
