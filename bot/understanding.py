@@ -233,6 +233,8 @@ class Vocabulary:
         """Return the command that the whole message is, if it is one ("por favor" aside)."""
         whole = self._tokens(text)
         tokens = self._without_courtesy(whole)
+        if len(set(tokens)) == 1:
+            tokens = tokens[:1]   # "BAJA BAJA BAJA" says it louder, not something else
         for name, forms in self.commands.items():
             for form in forms:
                 # "muchas gracias" is thanks as a whole, before its courtesy is trimmed away.

@@ -193,13 +193,17 @@ def opted_out(app) -> int:
 @pytest.mark.parametrize("message", [
     "me estan cobrando cuota", "me estan pidiendo cuota para dejarme vivir aqui",
     "unos tipos me piden 500 dolares de cuota cada semana", "quieren cobrarnos por dejarnos pasar",
-    "mi hija tomo veneno", "me quiero morir ya no aguanto", "🆘 ayuda"])
+    "mi hija tomo veneno", "me quiero morir ya no aguanto", "🆘 ayuda",
+    "me llamaron diciendo que tienen a mi hijo y que deposite",
+    "no encontramos a mi hermana desde el domingo", "el señor no nos deja salir del cuarto",
+    "mi hijo de 15 años se fue con unos muchachos y no contesta",
+    "me mandaron fotos y dicen que saben donde estoy", "me quitaron el celular"])
 def test_danger_the_corpus_found_missed_reaches_the_emergency_answer(phone, message):
     phone.send("hola")
     assert phone.send(message).startswith(ANSWER)
 
 
-@pytest.mark.parametrize("message", ["Bajaa", "quiero darme de baja", "BAJAAA"])
+@pytest.mark.parametrize("message", ["Bajaa", "quiero darme de baja", "BAJAAA", "BAJA BAJA BAJA"])
 def test_a_stop_with_a_held_letter_or_a_wish_stops(app, phone, message):
     phone.send("hola")
     assert STOPPED in phone.send(message)
@@ -245,11 +249,24 @@ def test_a_day_denied_is_no_date(phone, message):
     assert "No entendí la fecha" in reply
 
 
-@pytest.mark.parametrize("message", ["afirmativo", "si, todos los datos estan bien"])
+@pytest.mark.parametrize("message", ["afirmativo", "si, todos los datos estan bien", "👍", "👍🏽👍🏽"])
 def test_these_yeses_save_at_the_read_back(app, phone, message):
     reply = phone.talk(*TO_TIME, "15/3/2027", "8:30", "no se", "no")
     assert "Revise sus datos" in reply
     assert "Guardado" in phone.send(message)
+
+
+
+def test_a_sure_yes_deletes_and_a_yes_with_but_does_not(app, phone):
+    phone.talk("hola", "1", "MR", "1", "15/3/2027", "8:30", "no se", "no", "1")
+    assert "¿Quiere borrar todos sus datos?" in phone.send("borrar")
+    phone.send("sí, pero solo lo de mi hijo")
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT count(*) FROM hearings").fetchone()[0] == 1
+    phone.send("borrar")
+    assert "Borramos todos sus datos" in phone.send("sí, estoy seguro")
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT count(*) FROM hearings").fetchone()[0] == 0
 
 
 # The `understand` command prints what the test scores, for the people who edit words.yaml.
