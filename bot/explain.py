@@ -45,6 +45,9 @@ DRAFTS: dict[str, dict] = {
     "register.ask_a_number": {**_TIMED, "report_time": "04:30"},
     "register.confirm": _FULL,
     "register.fix": _FULL,
+    "my_hearing.remove_confirm": {"hearing_id": 1},
+    "family.ask_a_number": {"name": "Luis"},
+    "family.confirm_add": {"name": "Luis", "a_number": None},
 }
 # The slots a message can fill: what it typed into the draft, or which field it wants to fix.
 SLOTS = ("name", "city", "date", "time", "report_time", "a_number", "fixing")
@@ -85,7 +88,7 @@ def read(engine: Engine, text: str, state: str, now: datetime) -> Reading:
     outcome = engine.step(before, Context(), text, now)
     visited = tuple(outcome.visited)
     effects = tuple(e.name for e in outcome.effects)
-    label = _label(engine, before, visited, effects, outcome.state)
+    label, route = _label(engine, before, visited, effects, outcome.state)
     # A new task starts from an empty draft: only what the message itself gave counts.
     fresh = any(node_id in engine.flows.starts for node_id in visited)
     draft = {} if fresh else before.vars
@@ -93,6 +96,11 @@ def read(engine: Engine, text: str, state: str, now: datetime) -> Reading:
              if key in SLOTS and (key not in draft or draft[key] != value)}
     if isinstance(outcome.state.vars.get("date"), list) and "date" in slots:
         slots["readings"] = slots.pop("date")
+    waiting = engine.flows.nodes.get(before.node) if before.node else None
+    if label == "answer" and waiting.wait.input == "choice" and not waiting.wait.save:
+        slots["choice"] = route   # an option that is not kept in the draft: which one
+    if label == "answer" and waiting.wait.save == "language":
+        slots["language"] = outcome.language
     return Reading(label, slots, outcome.state.node, visited, effects)
 
 
@@ -105,27 +113,30 @@ def _slot_value(value) -> str:
 
 
 def _label(engine: Engine, before: Conversation, visited: tuple[str, ...],
-           effects: tuple[str, ...], after: Conversation) -> str:
+           effects: tuple[str, ...], after: Conversation) -> tuple[str, str | None]:
+    """The label of what happened, and the answer's outcome when the open question took it."""
     if "opt_out" in effects:
-        return "stop"
+        return "stop", None
     if EMERGENCY in visited or DANGER_ASIDE in visited:
-        return "emergency"
+        return "emergency", None
     if STOP_ASK in visited:
-        return "stop_ask"
+        return "stop_ask", None
     waiting = engine.flows.nodes.get(before.node) if before.node else None
     if waiting and waiting.id != MENU:
         if not visited and after.node == waiting.id and after.attempts > before.attempts:
-            return "not_understood"
+            return "not_understood", None
         route = _route_taken(waiting, visited[0] if visited else None)
+        if route and waiting.wait.input == "choice" and waiting.routes.get(route) == MENU:
+            return "menu", None   # "menu" as an option is the MENU command as well
         if route:
-            return _ANSWER_LABELS.get(waiting.wait.input, {}).get(route, "answer")
+            return _ANSWER_LABELS.get(waiting.wait.input, {}).get(route, "answer"), route
     flows = _flow_labels(engine)
     for node_id in visited:
         if node_id in _NODE_LABELS:
-            return _NODE_LABELS[node_id]
+            return _NODE_LABELS[node_id], None
         if node_id in flows:
-            return flows[node_id]
-    return "other"
+            return flows[node_id], None
+    return "other", None
 
 
 def _route_taken(waiting, first: str | None) -> str | None:
