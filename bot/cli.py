@@ -1,16 +1,19 @@
-"""Operator and developer commands: a terminal chat with the bot, and the `make run` banner."""
+"""Operator and developer commands: a terminal chat with the bot, what it reads in a message, and
+the `make run` banner."""
 
 from __future__ import annotations
 
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import eventlog, inbox
+from . import eventlog, explain, inbox
 from .sender import DryRunSender
 
 
@@ -46,6 +49,43 @@ def _lines(interactive: bool) -> Iterator[str]:
         yield line.rstrip("\n")
 
 
+@click.command("understand")
+@click.argument("text")
+@click.option("--state", default=explain.IDLE, show_default=True,
+              help="The step the message arrives at: idle, or a node that waits, e.g. register.ask_date.")
+@click.option("--now", "now_text", default=None,
+              help="The moment to read at, ISO 8601 (default: now). The measured corpus uses "
+                   "2026-11-23T02:00:00+00:00.")
+@with_appcontext
+def understand_command(text: str, state: str, now_text: str | None) -> None:
+    """Print what the bot reads in TEXT: the label and slots the corpus test scores, and the
+    date readings and why. Nothing is stored or sent."""
+    try:
+        now = datetime.fromisoformat(now_text) if now_text else datetime.now(UTC)
+        if now.tzinfo is None:
+            raise ValueError("give the moment with its offset, e.g. +00:00")
+        engine = current_app.extensions["engine"]
+        reading = explain.read(engine, text, state, now)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    click.echo(f"state:   {state}")
+    click.echo(f"label:   {reading.label}")
+    click.echo(f"slots:   {explain.slots_text(reading.slots) or '-'}")
+    click.echo(f"then at: {reading.node or 'idle'}")
+    click.echo(f"path:    {' > '.join(reading.visited) or '-'}")
+    click.echo(f"actions: {', '.join(reading.effects) or '-'}")
+    vocabulary = engine.vocabulary
+    click.echo(f"danger words: {'yes' if vocabulary.is_emergency(text) else 'no'}")
+    click.echo(f"stop words:   {vocabulary.stop_wish(text) or 'no'}")
+    click.echo(f"command:      {vocabulary.command(text) or '-'}")
+    intent = vocabulary.intent(text)
+    click.echo(f"phrase:       {intent.name if intent else '-'}")
+    # The draft's city is Tijuana at every step: its day is the one dates are read against.
+    today = now.astimezone(ZoneInfo(engine.cities["tijuana"].zone)).date()
+    for line in explain.date_readings(text, today):
+        click.echo(f"dates:        {line}")
+
+
 @click.command("banner")
 @with_appcontext
 def banner_command() -> None:
@@ -77,4 +117,5 @@ Talk to the bot from another terminal:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(chat_command)
+    app.cli.add_command(understand_command)
     app.cli.add_command(banner_command)

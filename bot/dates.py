@@ -56,9 +56,14 @@ _ORDINAL = re.compile(r"\b(\d{1,2})(?:ero|ro|er|ra|o|°)(?![a-z0-9])")   # 1ro, 
 _KEEP = re.compile(r"\b(cuartos?|media)\b")
 
 
+# Normalized text has no accents, but the number reader knows only "veintidós" and "veintitrés".
+_UNACCENTED = re.compile(r"\bveinti(dos|tres)\b")
+
+
 def number_words(text: str) -> str:
     """Write numbers and ordinals as digits in normalized text: "el quince" -> "el 15"."""
     text = re.sub(r"\bprimer[oa]?\b", "1", text)
+    text = _UNACCENTED.sub(lambda m: "veinti" + {"dos": "dós", "tres": "trés"}[m[1]], text)
     pieces = _KEEP.split(text)
     # threshold=0: "el dos de marzo" is a date, so small numbers are digits too.
     text = "".join(p if i % 2 else alpha2digit(p, "es", threshold=0) for i, p in enumerate(pieces))
@@ -163,7 +168,14 @@ def _next_day_of_month(day: int, today: date) -> date | None:
     return None
 
 
+# "hoy no", "no es mañana", "el lunes no": a day denied is no date at all.
+_DAY_WORDS = r"(?:hoy|manana|pasado\s+manana|lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
+_DENIED = re.compile(rf"\bno\s+(?:es\s+|sera\s+)?(?:el\s+|este\s+)?{_DAY_WORDS}\b|\b{_DAY_WORDS}\s+no\b")
+
+
 def _relative(text: str, today: date) -> date | None:
+    if _DENIED.search(text):
+        return None
     if re.search(r"\bpasado\s+manana\b", text):
         return today + timedelta(days=2)
     # "de la mañana" is the morning, not tomorrow.

@@ -11,7 +11,7 @@ from flask import Flask
 from .context import Context
 from .flows import EFFECTS, FLOWS_DIR, Flows, Node, load_flows
 from .i18n import N_, Catalogs
-from .inputs import CHECKS, INPUTS, Answer, Asking, looks_like_a_name, report_time_before
+from .inputs import CHECKS, INPUTS, YES, Answer, Asking, looks_like_a_name, report_time_before
 from .languages import MARKERS, foreign_language
 from .places import DATA_DIR
 from .reference import Reference, load_reference
@@ -111,6 +111,8 @@ class Outcome:
     state: Conversation
     effects: list[Effect]
     language: str
+    # The nodes entered or said, in order: what `understand` and the measured corpus read.
+    visited: list[str] = field(default_factory=list)
 
 
 class _Step:
@@ -124,11 +126,17 @@ class _Step:
         self.blocks: list[Part] = []
         self.effects: list[Effect] = []
         self.language = context.language
+        self.visited: list[str] = []
+
+    def visit(self, node_id: str) -> None:
+        if not self.visited or self.visited[-1] != node_id:
+            self.visited.append(node_id)
 
     def asking(self, node: Node) -> Asking:
         return Asking(self.vars, self.context, self.engine.cities, node.options, self.now)
 
     def say(self, node: Node) -> None:
+        self.visit(node.id)
         parts: list[Part] = [self.text(msgid) for msgid in node.say]
         if node.legal:
             parts.append(Text(LEGAL_NOTICE))
@@ -153,6 +161,7 @@ class _Step:
         with a draft (what the message that began it gave) starts from it."""
         for _ in range(MAX_HOPS):
             node = self.engine.flows[node_id]
+            self.visit(node_id)
             if node_id in self.engine.flows.starts:
                 # A new task starts from an empty draft: nothing typed for another person or
                 # another task may be read back or saved in this one.
@@ -359,7 +368,7 @@ class _Step:
 
     def outcome(self) -> Outcome:
         return Outcome(self.blocks, replace(self.state, parked=self.parked), self.effects,
-                       self.language)
+                       self.language, self.visited)
 
     def idle(self, text: str) -> None:
         """Read a message sent outside any question: a free phrase, or an answer to the menu."""
@@ -463,6 +472,9 @@ class Engine:
 
         if command == "thanks" and answers():
             command = None   # "ok" to "¿Es correcto?" is a yes, not a thank-you
+        if (not command and said and step.state.node == STOP_ASK
+                and self.vocabulary.confirms_stop(text, YES)):
+            command = "opt_out"   # "sí, ya no quiero" to "¿Quiere dejar de recibir mensajes?"
         wish = self.vocabulary.stop_wish(text) if said and not command else None
         # "no me interesa" to a yes/no question is a no; a sentence that says "stop writing to
         # me" is asked about whatever the question was.

@@ -21,12 +21,13 @@ NUMBER_WORDS = {"uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5
                 "five": 5}
 YES = {"si", "s", "sip", "simon", "ok", "okay", "oki", "okey", "correcto", "correcta", "claro",
        "bien", "yes", "y", "dale", "exacto", "confirmo", "esta", "asi", "1", "perfecto", "listo",
-       "sale", "acepto", "acepta", "correct", "right", "sure", "yep", "yeah", "fine"}
+       "sale", "acepto", "acepta", "correct", "right", "sure", "yep", "yeah", "fine", "afirmativo"}
 # Words that may come with a yes without changing it: "sí, está todo bien, gracias", "sí, guardar".
 YES_COMPANY = {"todo", "todos", "los", "datos", "es", "eso", "gracias", "muchas", "por", "favor",
                "porfa", "de", "acuerdo", "guardar", "guardalo", "guardala", "registrar", "registrala",
                "registralo", "cambiar", "borrar", "borrarla", "quitar", "cancelar", "usa",
                "whatsapp", "senor", "senora", "muy", "que", "ya", "opcion", "option", "numero", "el",
+               "estan", "estoy", "seguro", "segura", "dice", "senorita", "joven",
                "please", "thanks", "thank", "you", "all", "is", "it", "its", "good", "save",
                "register"}
 NO = {"no", "n", "nop", "nel", "incorrecto", "incorrecta", "mal", "nope", "equivocado",
@@ -107,8 +108,13 @@ def read_choice(text: str, a: Asking) -> Answer:
     return Answer(None)
 
 
+# A thumbs-up is "ok": sent to a read-back it means save, not a thank-you that saves nothing.
+_OK_SYMBOLS = re.compile("[\U0001F44D\U0001F44C]\ufe0f?(?:[\U0001F3FB-\U0001F3FF])?")
+
+
 def _yes_no_words(text: str) -> list[str]:
     # "siii", "noooo", "okk": a letter held down is the same word.
+    text = _OK_SYMBOLS.sub(" ok ", text)
     return [w if w in YES | NOT_YES | YES_COMPANY else _REPEATED.sub(r"\1", w) for w in words(text)]
 
 

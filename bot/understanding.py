@@ -12,6 +12,9 @@ from . import yamlfile
 
 WORDS_PATH = os.path.join(os.path.dirname(__file__), "data", "words.yaml")
 _NOT_WORD = re.compile(r"[^\w?/:.\-]+")
+# "bajaa", "holaaa", "auxilioo": a last letter held down is the same word ("ee" is left alone:
+# "lee", "cree").
+_HELD = re.compile(r"([aiouys])\1+$|(e)\2{2,}$")
 _CONTROL = {**dict.fromkeys(c for c in range(0x20) if c != 0x0A), 0x09: " ", 0x0D: " "}
 
 
@@ -140,6 +143,10 @@ class Phrases:
         return None
 
 
+def _let_go(word: str) -> str:
+    return _HELD.sub(lambda m: m[1] or m[2], word) if len(word) > 2 else word
+
+
 def _stem_fits(stem: str, token: str) -> bool:
     """Tell whether token starts with stem, or with stem one typo apart (stems of five letters or
     more). Dropping a letter is forgiven only when six remain: "amena" is not "amenaz"."""
@@ -175,6 +182,7 @@ class Vocabulary:
         self.stopping = Phrases([self.pattern(p) for p in stopping.get("phrases", ())])
         self.stop_ask = Phrases([self.pattern(p) for p in stopping.get("ask", ())])
         self.stop_filler = {w for form in stopping.get("filler", ()) for w in self.tokens(form)}
+        self.after_yes = [tuple(self.tokens(p)) for p in stopping.get("after_yes", ())]
         self.commands = {name: [tuple(self.tokens(form)) for form in forms]
                          for name, forms in commands.items()}
         self.intents = [Intent(i.name, i.flow, tuple(tuple(self.tokens(" ".join(p)))
@@ -219,12 +227,14 @@ class Vocabulary:
         # Each message is read for commands, danger words and intents: split it once.
         for symbol, word in self.symbols:
             text = text.replace(symbol, f" {word} ")
-        return tuple(self.spellings.get(w, w) for w in words(text))
+        return tuple(self.spellings.get(w, w) for w in map(_let_go, words(text)))
 
     def command(self, text: str) -> str | None:
         """Return the command that the whole message is, if it is one ("por favor" aside)."""
         whole = self._tokens(text)
         tokens = self._without_courtesy(whole)
+        if len(set(tokens)) == 1:
+            tokens = tokens[:1]   # "BAJA BAJA BAJA" says it louder, not something else
         for name, forms in self.commands.items():
             for form in forms:
                 # "muchas gracias" is thanks as a whole, before its courtesy is trimmed away.
@@ -241,12 +251,24 @@ class Vocabulary:
     def _stop(self, tokens: tuple[str, ...]) -> str | None:
         spans = self.stopping.spans(tokens)
         for start, end in spans:
-            outside = tokens[:start] + tokens[end + 1:]
-            if all(any(close(w, t) for w in self.stop_filler) for t in outside):
+            # The words a phrase lets in between count too: "no gracias, sí quiero los mensajes"
+            # holds "no ... quiero ... mensajes" and is not a way of saying stop.
+            inside = [t for t in tokens[start:end + 1] if not self.stopping.labels(t)]
+            if all(any(close(w, t) for w in self.stop_filler)
+                   for t in (*tokens[:start], *inside, *tokens[end + 1:])):
                 return "clear"
         if spans:
             return "sentence"
         return "soft" if self.stop_ask.spans(tokens) else None
+
+    def confirms_stop(self, text: str, yes_words: set[str]) -> bool:
+        """At the question "stop the messages?": a yes that goes on to say it ("sí, baja", "sí,
+        ya no quiero"), whose "no" is about the messages, not about the question."""
+        tokens = self._without_courtesy(self._tokens(text))
+        if len(tokens) < 2 or tokens[0] not in yes_words:
+            return False
+        rest = tuple(t for t in tokens[1:] if t not in yes_words)
+        return any(len(form) == len(rest) and all(map(close, form, rest)) for form in self.after_yes)
 
     def _without_courtesy(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
         """Drop polite words before and after the message: "baja por favor" is BAJA. Only at
