@@ -11,6 +11,7 @@ from .engine import (
     COMMAND_NODES,
     DANGER_ASIDE,
     EMERGENCY,
+    IN_LANGUAGE,
     MENU,
     NOT_UNDERSTOOD,
     NOTHING_PARKED,
@@ -58,6 +59,7 @@ _NODE_LABELS = {
     COMMAND_NODES["cancel"]: "cancel", COMMAND_NODES["delete"]: "delete",
     COMMAND_NODES["language"]: "language", COMMAND_NODES["english"]: "language",
     "menu.opt_out": "stop",
+    **{node: "other_language" for node in IN_LANGUAGE.values()},
 }
 _ANSWER_LABELS = {"yesno": {"yes": "yes", "no": "no"},
                   "confirmation": {"yes": "yes", "fix": "fix", "corrected": "fix"}}
