@@ -60,7 +60,8 @@ SLOT_QUESTIONS = (REGISTER_FLOW, "volunteer.ask_")
 # A message that gives a written date and one of these is a hearing's details, even pasted from
 # the English notice with no word of ours in it ("report to the port" is not a question about it).
 HEARING_DETAILS = frozenset({"time", "report_time", "a_number"})
-NOTICE_INTENTS = frozenset({REGISTER, "port.start"})
+# A greeting or "mi corte es el 4 de marzo a las 8:30" that gives them saves them too.
+NOTICE_INTENTS = frozenset({REGISTER, "port.start", "my_hearing.start", MENU})
 # Details typed ahead of their question, with the answer each question would have read from them
 # (the flow goes on as if it had been asked), or the reason it would have refused them (the
 # question is asked with that reason): kept in the draft under this key.
@@ -320,9 +321,12 @@ class _Step:
         """Return the node a message asks for by itself: the answer in its own language when the
         bot does not speak that language to this person, else the first free phrase it holds."""
         language = foreign_language(text)
-        if language and language != self.context.language:
-            return IN_LANGUAGE[language]
         intent = self.engine.vocabulary.intent(text)
+        # English the bot reads ("I need a lawyer", "when is my hearing") is answered, not
+        # told which languages the bot speaks; a greeting says nothing to answer.
+        if language and language != self.context.language and not (
+                language == "en" and intent and intent.flow != MENU):
+            return IN_LANGUAGE[language]
         return intent.flow if intent else None
 
     def start(self, node_id: str, keep_draft: bool = True, text: str = "") -> None:

@@ -21,7 +21,7 @@ NUMBER_WORDS = {"uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5
                 "five": 5}
 YES = {"si", "s", "sip", "simon", "ok", "okay", "oki", "okey", "correcto", "correcta", "claro",
        "bien", "yes", "y", "dale", "exacto", "confirmo", "esta", "asi", "1", "perfecto", "listo",
-       "sale", "acepto", "acepta", "correct", "right", "sure", "yep", "yeah", "fine", "afirmativo"}
+       "sale", "acepto", "acepta", "eso", "correct", "right", "sure", "yep", "yeah", "fine", "afirmativo"}
 # Words that may come with a yes without changing it: "sí, está todo bien, gracias", "sí, guardar".
 YES_COMPANY = {"todo", "todos", "los", "datos", "es", "eso", "gracias", "muchas", "por", "favor",
                "porfa", "de", "acuerdo", "guardar", "guardalo", "guardala", "registrar", "registrala",
@@ -29,7 +29,7 @@ YES_COMPANY = {"todo", "todos", "los", "datos", "es", "eso", "gracias", "muchas"
                "whatsapp", "senor", "senora", "muy", "que", "ya", "opcion", "option", "numero", "el",
                "estan", "estoy", "seguro", "segura", "dice", "senorita", "joven",
                "please", "thanks", "thank", "you", "all", "is", "it", "its", "good", "save",
-               "register"}
+               "register", "dice", "dicen", "mi", "hoja", "papel"}
 NO = {"no", "n", "nop", "nel", "incorrecto", "incorrecta", "mal", "nope", "equivocado",
       "equivocada", "2"}
 # Anywhere in an answer, these make it something other than a yes: a negative, a correction or
