@@ -150,7 +150,7 @@ def save(db: Database, report: ImportReport, shelter_id: int, engine: Engine, no
                         continue
                     seen.add(same)
                     _, new = shelters.register(db, shelter_id, "operator", data,
-                                               engine.cities[data["city"]].zone, engine.schedule,
+                                               engine.cities[data["city"]], engine.schedule,
                                                now, method="import")
                     report.imported += new
                     report.already += not new

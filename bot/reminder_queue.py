@@ -7,6 +7,7 @@ import datetime as dt
 from sqlite_utils import Database
 
 from .eventlog import event
+from .places import City
 from .reminders import Planned, Schedule, plan
 from .vault import vault
 
@@ -35,11 +36,13 @@ def add(db: Database, hearing_id: int, planned: list[Planned], now: dt.datetime)
                    [hearing_id, p.kind, p.seq, _iso(p.due_at), _iso(now), _iso(now)])
 
 
-def schedule_hearing(db: Database, hearing: dict, zone: str, schedule: Schedule,
+def schedule_hearing(db: Database, hearing: dict, city: City, schedule: Schedule,
                      now: dt.datetime) -> None:
-    """Plan a saved or changed hearing's reminders from now on, replacing its pending ones."""
-    planned = plan(dt.datetime.fromisoformat(hearing["starts_at"]), zone,
-                   dt.datetime.fromisoformat(hearing["created_at"]), now, schedule)
+    """Plan a saved or changed hearing's reminders from now on, replacing its pending ones, on
+    the clock of the city where the person waits."""
+    planned = plan(dt.datetime.fromisoformat(hearing["starts_at"]), city.zone,
+                   dt.datetime.fromisoformat(hearing["created_at"]), now, schedule,
+                   travel=city.travel is not None)
     replace_plan(db, hearing["id"], planned, now)
     event("reminders_planned", hearing=hearing["id"], count=len(planned))
 
