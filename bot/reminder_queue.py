@@ -8,7 +8,7 @@ from sqlite_utils import Database
 
 from .eventlog import event
 from .places import City
-from .reminders import Planned, Schedule, plan
+from .reminders import TRAVEL, Planned, Schedule, plan
 from .vault import vault
 
 
@@ -34,6 +34,32 @@ def add(db: Database, hearing_id: int, planned: list[Planned], now: dt.datetime)
         db.execute("INSERT OR IGNORE INTO reminders (hearing_id, kind, seq, due_at, created_at, "
                    "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                    [hearing_id, p.kind, p.seq, _iso(p.due_at), _iso(now), _iso(now)])
+
+
+def add_missing_trips(db: Database, cities: dict[str, City], schedule: Schedule,
+                      now: dt.datetime) -> int:
+    """Queue the reminder to set out for open hearings planned before it existed (or while its
+    city had none), of phones that still take reminders; return how many were added."""
+    travel = [key for key, city in cities.items() if city.travel is not None]
+    if not travel:
+        return 0
+    marks = ", ".join("?" * len(travel))
+    added = 0
+    for hearing in db.query(f"""
+            SELECT h.id, h.city, h.starts_at, h.created_at FROM hearings h
+            JOIN people p ON p.id = h.person_id JOIN contacts c ON c.id = p.contact_id
+            WHERE h.closed_at IS NULL AND h.starts_at > ? AND h.city IN ({marks})
+              AND c.opted_out = 0 AND c.unreachable = 0
+              AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.hearing_id = h.id
+                              AND r.kind = ? AND r.status <> 'cancelled')""",
+            [_iso(now), *travel, TRAVEL]):
+        trip = [p for p in plan(dt.datetime.fromisoformat(hearing["starts_at"]),
+                                cities[hearing["city"]].zone,
+                                dt.datetime.fromisoformat(hearing["created_at"]), now, schedule,
+                                travel=True) if p.kind == TRAVEL]
+        add(db, hearing["id"], trip, now)
+        added += len(trip)
+    return added
 
 
 def schedule_hearing(db: Database, hearing: dict, city: City, schedule: Schedule,

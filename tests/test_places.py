@@ -15,6 +15,7 @@ from bot.dispatch import Dispatcher
 from bot.inputs import Asking, read_city, read_report_place
 from bot.places import load_places
 from bot.reference import load_reference
+from bot.scheduler import housekeeping
 
 UTC = dt.UTC
 PLACES = load_places()
@@ -221,3 +222,17 @@ def test_the_trip_list_groups_by_where_people_report_not_where_they_were_returne
             "miércoles 25 de noviembre de 2026 - el puente que dice su hoja (Ciudad Juárez):\n"
             "- A. P.: hora para presentarse: ver su hoja") in listing
     assert "Calexico" not in listing
+
+
+def test_hearings_planned_before_the_trip_reminder_get_it_from_the_daily_housekeeping(app):
+    register(Phone(app), "Ana", "nogales", date="13/7/2027", report="4:30")
+    register(Phone(app, "whatsapp:+5216311234567"), "Luis", "nogales", date="14/7/2027")
+    Phone(app, "whatsapp:+5216311234567").send("BAJA")
+    with sqlite3.connect(app.config["DATABASE"]) as conn:   # as a plan made before this change
+        conn.execute("DELETE FROM reminders WHERE kind = 'travel'")
+    housekeeping(app, NOW + dt.timedelta(days=1))
+    housekeeping(app, NOW + dt.timedelta(days=2))           # a second day adds nothing more
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        trips = conn.execute("SELECT due_at, status FROM reminders WHERE kind = 'travel'").fetchall()
+    # Luis said BAJA: nothing is planned for him.
+    assert trips == [("2027-07-10T17:00:00+00:00", "pending")]
