@@ -236,3 +236,17 @@ def test_hearings_planned_before_the_trip_reminder_get_it_from_the_daily_houseke
         trips = conn.execute("SELECT due_at, status FROM reminders WHERE kind = 'travel'").fetchall()
     # Luis said BAJA: nothing is planned for him.
     assert trips == [("2027-07-10T17:00:00+00:00", "pending")]
+
+
+def test_an_import_names_a_city_away_from_the_list_with_its_port(app, tmp_path):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["shelters", "add", "Casa", "--city", "tijuana"]).exit_code == 0
+    path = tmp_path / "people.csv"
+    path.write_text("phone,name,city,date,time,report_time,a_number,whatsapp,consent\n"
+                    "664 123 4567,M. R.,monterrey@laredo,15/07/2027,8:30,,,si,si\n"
+                    "664 123 9999,J. L.,monterrey,15/07/2027,8:30,,,si,si\n", encoding="utf-8")
+    result = runner.invoke(args=["contacts", "import", str(path), "--shelter", "Casa"])
+    assert "line 3: city is not on the list: write where the person waits and the port on the " \
+           "paper, e.g. monterrey@laredo" in result.output
+    assert "imported 1" in result.output
+    assert {city for city, *_ in stored(app)} == {"monterrey@laredo"}
