@@ -381,7 +381,9 @@ def view_shelter_upcoming(v: ViewInput) -> Part:
     def court_day(r) -> date:
         return r.starts_at.astimezone(ZoneInfo(v.cities[r.city].court_zone)).date()
 
-    order = {key: n for n, key in enumerate(c.report.key for c in v.cities.values())}
+    order: dict[str, int] = {}   # the report places in the data's order
+    for c in v.cities.values():
+        order.setdefault(c.report.key, len(order))
     group = None
     for r in sorted(found, key=lambda r: (court_day(r), order[v.cities[r.city].report.key],
                                           r.starts_at)):

@@ -250,3 +250,27 @@ def test_an_import_names_a_city_away_from_the_list_with_its_port(app, tmp_path):
            "paper, e.g. monterrey@laredo" in result.output
     assert "imported 1" in result.output
     assert {city for city, *_ in stored(app)} == {"monterrey@laredo"}
+
+
+def test_whatsapp_templates_name_the_place_and_carry_the_trip(tmp_path, twilio):
+    from test_reminders import make_app
+
+    templates = {"TWILIO_TEMPLATE_WEEK_BEFORE": "HX" + "1" * 32,
+                 "TWILIO_TEMPLATE_TRAVEL": "HX" + "5" * 32}
+    app = make_app(tmp_path, twilio, **templates)
+    register(Phone(app), "Ana", "mexicali", date="15/3/2027", report="4:30")
+    due = {kind: dt.datetime.fromisoformat(at) for _, kind, at in stored(app)}
+    variables = []
+    for kind in ("week_before", "travel"):
+        with app.app_context():
+            Dispatcher(app, sleep=lambda s: None).run(due[kind])
+        sent = twilio.requests[-1]["form"]
+        assert sent["ContentSid"] == templates[f"TWILIO_TEMPLATE_{kind.upper()}"]
+        variables.append(json.loads(sent["ContentVariables"]))
+    week, travel = variables
+    assert week["3"] == "San Ysidro (Tijuana)"
+    assert week["4"] == ("Preséntese en San Ysidro (Tijuana) ese día: 4:30 a. m., hora de San Diego. "
+                         "Tijuana queda a más de 160 km de Mexicali. Salga días antes.")
+    assert travel["4"] == ("Tijuana queda a más de 160 km de Mexicali. Tiene que ir por su cuenta. "
+                           "Salga días antes: el día antes es tarde.")
+    assert all("\n" not in value for v in variables for value in v.values())
