@@ -222,6 +222,34 @@ def m008_destroyed_keys(db: sqlite_utils.Database) -> None:
     # the two commits, the key would outlive its person; this list lets the next sweep finish.
     db.execute("CREATE TABLE destroyed_keys (key_id TEXT PRIMARY KEY, destroyed_at TEXT NOT NULL)")
 
+@migrations()
+def m009_travel_reminders(db: sqlite_utils.Database) -> None:
+    # A new kind of reminder, to set out days ahead where the place to report is in another city.
+    # The CHECK on `kind` only widens, so every row already there still meets it, and SQLite's
+    # own procedure for changing a CHECK applies: rewrite the stored CREATE TABLE and bump the
+    # schema version. Rebuilding the table instead would, with foreign keys on (they cannot be
+    # turned off inside the migration's transaction), delete the early delivery reports that
+    # point at its rows.
+    old = "CHECK (kind IN ('welcome', 'monthly', 'week_before', 'day_before', 'day_after'))"
+    new = ("CHECK (kind IN ('welcome', 'monthly', 'week_before', 'travel', 'day_before', "
+           "'day_after'))")
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' "
+                        "AND name = 'reminders'").fetchone()
+    if old not in sql:
+        raise RuntimeError("reminders table: its kind CHECK is not the one this migration widens")
+    (version,) = db.execute("PRAGMA schema_version").fetchone()
+    db.execute("PRAGMA writable_schema = ON")
+    try:
+        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'reminders'",
+                   [sql.replace(old, new)])
+        db.execute(f"PRAGMA schema_version = {int(version) + 1}")
+    finally:
+        db.execute("PRAGMA writable_schema = OFF")
+    (check,) = db.execute("PRAGMA integrity_check").fetchone()
+    if check != "ok":
+        raise RuntimeError(f"reminders table after widening its kind CHECK: {check}")
+
+
 def default_key_store(database: str) -> str:
     """The key store's path when KEY_STORE is unset: beside the database, never in a backup."""
     stem = database[:-len(".sqlite3")] if database.endswith(".sqlite3") else database

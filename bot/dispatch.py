@@ -20,7 +20,16 @@ from .reminders import DAY_AFTER, MONTHLY, WELCOME, next_allowed
 from .sender import CLOCK_SKEW, Outgoing, SendError, Sent
 from .sms import for_sms
 from .vault import KeyGone
-from .views import ViewInput, When, render, render_reply, view_this_report
+from .views import (
+    ViewInput,
+    When,
+    render,
+    render_reply,
+    report_place,
+    view_this_report,
+    view_this_travel,
+    view_travel_note,
+)
 
 OPTED_OUT, INVALID_NUMBER, OUTSIDE_WINDOW, UNREACHABLE_HANDSET = 21610, 21211, 63016, 30003
 # WhatsApp failed, but an SMS to the same phone can still reach it: fall back to SMS once.
@@ -43,7 +52,9 @@ STALE_MONTHLY = dt.timedelta(days=2)
 # A report on a send comes within minutes; Twilio keeps a message queued at most four hours.
 EARLY_STATUS_KEEP = dt.timedelta(days=2)
 # What each template's {{n}} holds; docs/TEMPLATES.md gives the texts to submit for approval.
-TEMPLATE_VARIABLES = {"welcome": ("shelter",), "week_before": ("name", "when", "port", "report"),
+TEMPLATE_VARIABLES = {"welcome": ("shelter",),
+                      "week_before": ("name", "when", "port", "report_and_travel"),
+                      "travel": ("name", "when", "report", "travel"),
                       "day_before": ("name", "when", "port", "report"),
                       "day_after": ("name",), "monthly": ()}
 
@@ -315,12 +326,18 @@ class Dispatcher:
         hearing = view.context.hearing(view.vars["hearing_id"])
         person = view.context.person(hearing.person_id)
         city = view.cities[hearing.city]
+
         values = {
             "name": lambda: person.name,
             "when": lambda: render(When(hearing.starts_at, city), language, self.catalogs),
-            "port": lambda: city.port,
+            "port": lambda: render(report_place(city), language, self.catalogs),
             "shelter": lambda: person.shelter or "",
             "report": lambda: render(view_this_report(view), language, self.catalogs),
+            "travel": lambda: render(view_this_travel(view), language, self.catalogs),
+            # A template's variable holds no line break: the trip's note goes on the same line.
+            "report_and_travel": lambda: " ".join(filter(None, (
+                render(view_this_report(view), language, self.catalogs),
+                render(view_travel_note(view), language, self.catalogs)))),
         }
         return {str(n): values[name]() for n, name in enumerate(TEMPLATE_VARIABLES[kind], 1)}
 

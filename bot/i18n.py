@@ -63,6 +63,10 @@ class Catalogs:
         pattern = self.gettext(language, DATE_PATTERN)
         return _plain_spaces(babel_dates.format_date(day, pattern, locale=language))
 
+    def format_date_part(self, language: str, day: date, pattern: str) -> str:
+        """One part of a date, by a CLDR pattern such as "EEEE" (weekday) or "MMMM" (month)."""
+        return _plain_spaces(babel_dates.format_date(day, pattern, locale=language))
+
     def format_time(self, language: str, moment: datetime, zone: str) -> str:
         pattern = self.gettext(language, TIME_PATTERN)
         return _plain_spaces(

@@ -64,7 +64,10 @@ def _reason(row: dict, engine: Engine, now: dt.datetime) -> tuple[dict | None, s
                                "2027-03-04 or with the month's name",
                       "weekday": "date is not on the weekday written with it",
                       "holiday": "date is a US federal holiday: check the sheet",
-                      "weekend": "date is a Saturday or a Sunday: check the sheet"}
+                      "weekend": "date is a Saturday or a Sunday: check the sheet",
+                      "elsewhere": "city is not on the list: write where the person waits and "
+                                   "the port on the paper, e.g. monterrey@laredo or "
+                                   "otra@el_paso"}
             return None, reason.get(answer.reason if not answer.outcome else answer.outcome,
                                     f"{column} not understood")
         data[key] = answer.value
@@ -150,7 +153,7 @@ def save(db: Database, report: ImportReport, shelter_id: int, engine: Engine, no
                         continue
                     seen.add(same)
                     _, new = shelters.register(db, shelter_id, "operator", data,
-                                               engine.cities[data["city"]].zone, engine.schedule,
+                                               engine.cities[data["city"]], engine.schedule,
                                                now, method="import")
                     report.imported += new
                     report.already += not new

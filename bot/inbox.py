@@ -30,8 +30,7 @@ def _apply(db, contact_id: int, effect: Effect, engine: Engine, now: datetime,
         _apply_volunteer(db, effect, engine, now, desk)
     elif effect.name == "save_hearing":
         hearing = store.hearing_row(db, store.save_hearing(db, contact_id, data, now))
-        zone = engine.cities[hearing["city"]].zone
-        queue.schedule_hearing(db, hearing, zone, engine.schedule, now)
+        queue.schedule_hearing(db, hearing, engine.cities[hearing["city"]], engine.schedule, now)
     elif effect.name == "delete_hearing":
         store.delete_hearing(db, contact_id, data.get("hearing_id"))   # its reminders cascade
     elif effect.name == "close_hearing":
@@ -64,14 +63,14 @@ def _apply_volunteer(db, effect: Effect, engine: Engine, now: datetime, desk: De
     if desk is None:
         raise PermissionError("volunteer action from a phone that is not a volunteer's")
     data = effect.data
-    zone = engine.cities[data["city"]].zone if data.get("city") in engine.cities else None
+    city = engine.cities.get(data.get("city"))
     if effect.name == "register_for_shelter":
         channel = "whatsapp" if data.get("whatsapp") == "yes" else "sms"
         shelters.register(db, desk.shelter_id, f"volunteer:{desk.volunteer_id}",
-                          {**data, "channel": channel}, zone, engine.schedule, now,
+                          {**data, "channel": channel}, city, engine.schedule, now,
                           volunteer_id=desk.volunteer_id)
     elif effect.name == "update_registration":
-        shelters.update_registration(db, desk, data, zone, engine.schedule, now)
+        shelters.update_registration(db, desk, data, city, engine.schedule, now)
     else:
         shelters.cancel_registration(db, desk, data.get("hearing_id"), now)
 
@@ -79,8 +78,7 @@ def _apply_volunteer(db, effect: Effect, engine: Engine, now: datetime, desk: De
 def _replan_all(db, contact_id: int, engine: Engine, now: datetime) -> None:
     """After ALTA, plan again the reminders still ahead of every open hearing."""
     for hearing in store.open_hearings(db, contact_id):
-        queue.schedule_hearing(db, hearing, engine.cities[hearing["city"]].zone,
-                               engine.schedule, now)
+        queue.schedule_hearing(db, hearing, engine.cities[hearing["city"]], engine.schedule, now)
 
 
 def _say(engine: Engine, catalogs, node_id: str, language: str) -> str:

@@ -12,7 +12,7 @@ from . import dates
 from .context import Context
 from .i18n import N_
 from .identity import format_phone, read_typed_phone
-from .places import City
+from .places import OTHER, City, ReportPlace, elsewhere_key
 from .understanding import close, word_group, words
 from .views import Day, Part, Raw, Text
 
@@ -29,7 +29,7 @@ YES_COMPANY = {"todo", "todos", "los", "datos", "es", "eso", "gracias", "muchas"
                "whatsapp", "senor", "senora", "muy", "que", "ya", "opcion", "option", "numero", "el",
                "estan", "estoy", "seguro", "segura", "dice", "senorita", "joven",
                "please", "thanks", "thank", "you", "all", "is", "it", "its", "good", "save",
-               "register", "dice", "dicen", "mi", "hoja", "papel"}
+               "register", "dicen", "mi", "hoja", "papel"}
 NO = {"no", "n", "nop", "nel", "incorrecto", "incorrecta", "mal", "nope", "equivocado",
       "equivocada", "2"}
 # Anywhere in an answer, these make it something other than a yes: a negative, a correction or
@@ -187,19 +187,67 @@ def read_confirmation(text: str, a: Asking) -> Answer:
     return Answer("corrected", fields=fields) if fields else Answer("fix")
 
 
-def read_city(text: str, a: Asking) -> Answer:
-    number = _number(text)
-    keys = list(a.cities)
-    if number is not None:
-        return Answer("ok", keys[number - 1]) if 1 <= number <= len(keys) else Answer(None)
-    tokens = words(text)
+def _listed(a: Asking) -> list[City]:
+    return [c for c in a.cities.values() if c.listed]
+
+
+def _report_places(a: Asking) -> list[ReportPlace]:
+    # The "otra@..." cities hold every report place once, in the data's order.
+    return [c.report for c in a.cities.values() if c.key.startswith(f"{OTHER}@")]
+
+
+def _matching(tokens: list[str], named: list[tuple[str, str]]) -> str | None:
     # Longest names first, so "nuevo laredo" wins over "laredo".
-    candidates = sorted(((w, k) for k, c in a.cities.items() for w in c.words),
-                        key=lambda wk: -len(wk[0].split()))
-    for phrase, key in candidates:
+    for phrase, key in sorted(named, key=lambda wk: -len(wk[0].split())):
         if _matches(phrase, tokens):
-            return Answer("ok", key)
+            return key
+    return None
+
+
+def read_city(text: str, a: Asking) -> Answer:
+    """A city of the list ("ok"), or one away from it, by name or "otra": then the port on the
+    paper is asked ("elsewhere", the city kept in the draft's "home")."""
+    listed = _listed(a)
+    if text.strip().lower() in a.cities:   # a key as written in an import file
+        return Answer("ok", text.strip().lower())
+    number = _number(text)
+    if number is not None:
+        if 1 <= number <= len(listed):
+            return Answer("ok", listed[number - 1].key)
+        if number == len(listed) + 1:
+            return Answer("elsewhere", a.vars.get("city"), fields={"home": OTHER})
+        return Answer(None)
+    tokens = words(text)
+    # A city away from the list first: "Monterrey, mi corte es en Laredo" waits in Monterrey.
+    home = _matching(tokens, [(w, c.key.split("@")[0]) for c in a.cities.values()
+                              if not c.listed for w in c.words])
+    if home:
+        place = _matching(tokens, [(w, p.key) for p in _report_places(a) for w in p.words])
+        return (Answer("ok", elsewhere_key(home, place)) if place else
+                Answer("elsewhere", a.vars.get("city"), fields={"home": home}))
+    key = _matching(tokens, [(w, c.key) for c in listed for w in c.words])
+    if key:
+        return Answer("ok", key)
+    if _matching(tokens, [(w, OTHER) for w in OTHER_WORDS]):
+        return Answer("elsewhere", a.vars.get("city"), fields={"home": OTHER})
     return Answer(None)
+
+
+# "Otra ciudad", "otro lugar", "ninguna de esas": a city the list does not have.
+OTHER_WORDS = ("otra", "otro", "ninguna", "ninguno", "other")
+
+
+def read_report_place(text: str, a: Asking) -> Answer:
+    """The port or court the paper names, for a person who waits away from the list."""
+    places = _report_places(a)
+    home = a.vars.get("home") or OTHER
+    number = _number(text)
+    if number is not None:
+        if 1 <= number <= len(places):
+            return Answer("ok", elsewhere_key(home, places[number - 1].key))
+        return Answer(None)
+    key = _matching(words(text), [(w, p.key) for p in places for w in p.words])
+    return Answer("ok", elsewhere_key(home, key)) if key else Answer(None)
 
 
 def read_date(text: str, a: Asking) -> Answer:
@@ -438,7 +486,11 @@ def choice_options(a: Asking) -> list[Part]:
 
 
 def city_options(a: Asking) -> list[Part]:
-    return [Raw(c.name) for c in a.cities.values()]
+    return [*(Raw(c.name) for c in _listed(a)), Text(N_("Otra ciudad"))]
+
+
+def report_place_options(a: Asking) -> list[Part]:
+    return [Raw(p.label) for p in _report_places(a)]
 
 
 def member_options(a: Asking) -> list[Part]:
@@ -467,7 +519,8 @@ INPUTS: dict[str, InputType] = {
     "choice": InputType(read_choice, frozenset(), choice_options),
     "yesno": InputType(read_yes_no, frozenset({"yes", "no"})),
     "confirmation": InputType(read_confirmation, frozenset({"yes", "fix", "corrected"})),
-    "city": InputType(read_city, frozenset({"ok"}), city_options),
+    "city": InputType(read_city, frozenset({"ok", "elsewhere"}), city_options),
+    "report_place": InputType(read_report_place, frozenset({"ok"}), report_place_options),
     "date": InputType(read_date, frozenset({"ok", "far", "ambiguous", "weekday", "holiday", "weekend",
                                                    "paper"})),
     "date_reading": InputType(read_date_reading, frozenset({"ok", "retype"}), date_reading_options),

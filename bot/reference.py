@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 
 from . import yamlfile
-from .places import DATA_DIR, City, DataError, load_places
+from .places import DATA_DIR, City, DataError, Places, load_places
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Reference:
     cities: dict[str, City]
     sources: dict[str, Source]
     organizations: tuple[Organization, ...]
+    places: Places | None = None
 
     def organizations_in(self, city: str) -> list[Organization]:
         return [o for o in self.organizations if city in o.cities]
@@ -65,16 +66,19 @@ def load_reference(directory: str = DATA_DIR) -> Reference:
             errors.append(f"{path}: source {key}: needs a tag among {sorted(TAGS)} and a "
                           "verified_on date")
     try:
-        cities = load_places(directory)
+        places = load_places(directory)
     except DataError as exc:
         errors.append(str(exc))
-        cities = {}
+        places = Places({}, {}, {})
+    cities = places.cities
     places_path = os.path.join(directory, "places.yaml")
-    for city in cities.values():
-        errors += [f"{places_path}: city {city.key}: unknown source {s!r}"
-                   for s in city.sources if s not in sources]
-        if not city.sources or not isinstance(city.verified_on, dt.date):
-            errors.append(f"{places_path}: city {city.key}: needs sources and a verified_on date")
+    for what, key, cited, verified_on in (
+            *(("report place", p.key, p.sources, p.verified_on) for p in places.report_places.values()),
+            *(("city", c.key, (*c.sources, *(c.travel.sources if c.travel else ())), c.verified_on)
+              for c in places.listed)):
+        errors += [f"{places_path}: {what} {key}: unknown source {s!r}" for s in cited if s not in sources]
+        if not cited or not isinstance(verified_on, dt.date):
+            errors.append(f"{places_path}: {what} {key}: needs sources and a verified_on date")
     path, data = _read(directory, "organizations.yaml")
     organizations = []
     for n, spec in enumerate(data.get("organizations") or [], start=1):
@@ -96,4 +100,4 @@ def load_reference(directory: str = DATA_DIR) -> Reference:
         organizations.append(org)
     if errors:
         raise DataError("\n".join(errors))
-    return Reference(cities, sources, tuple(organizations))
+    return Reference(cities, sources, tuple(organizations), places)

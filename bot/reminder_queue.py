@@ -7,7 +7,8 @@ import datetime as dt
 from sqlite_utils import Database
 
 from .eventlog import event
-from .reminders import Planned, Schedule, plan
+from .places import City
+from .reminders import TRAVEL, Planned, Schedule, plan
 from .vault import vault
 
 
@@ -35,11 +36,39 @@ def add(db: Database, hearing_id: int, planned: list[Planned], now: dt.datetime)
                    [hearing_id, p.kind, p.seq, _iso(p.due_at), _iso(now), _iso(now)])
 
 
-def schedule_hearing(db: Database, hearing: dict, zone: str, schedule: Schedule,
+def add_missing_trips(db: Database, cities: dict[str, City], schedule: Schedule,
+                      now: dt.datetime) -> int:
+    """Queue the reminder to set out for open hearings planned before it existed (or while its
+    city had none), of phones that still take reminders; return how many were added."""
+    travel = [key for key, city in cities.items() if city.travel is not None]
+    if not travel:
+        return 0
+    marks = ", ".join("?" * len(travel))
+    added = 0
+    for hearing in db.query(f"""
+            SELECT h.id, h.city, h.starts_at, h.created_at FROM hearings h
+            JOIN people p ON p.id = h.person_id JOIN contacts c ON c.id = p.contact_id
+            WHERE h.closed_at IS NULL AND h.starts_at > ? AND h.city IN ({marks})
+              AND c.opted_out = 0 AND c.unreachable = 0
+              AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.hearing_id = h.id
+                              AND r.kind = ? AND r.status <> 'cancelled')""",
+            [_iso(now), *travel, TRAVEL]):
+        trip = [p for p in plan(dt.datetime.fromisoformat(hearing["starts_at"]),
+                                cities[hearing["city"]].zone,
+                                dt.datetime.fromisoformat(hearing["created_at"]), now, schedule,
+                                travel=True) if p.kind == TRAVEL]
+        add(db, hearing["id"], trip, now)
+        added += len(trip)
+    return added
+
+
+def schedule_hearing(db: Database, hearing: dict, city: City, schedule: Schedule,
                      now: dt.datetime) -> None:
-    """Plan a saved or changed hearing's reminders from now on, replacing its pending ones."""
-    planned = plan(dt.datetime.fromisoformat(hearing["starts_at"]), zone,
-                   dt.datetime.fromisoformat(hearing["created_at"]), now, schedule)
+    """Plan a saved or changed hearing's reminders from now on, replacing its pending ones, on
+    the clock of the city where the person waits."""
+    planned = plan(dt.datetime.fromisoformat(hearing["starts_at"]), city.zone,
+                   dt.datetime.fromisoformat(hearing["created_at"]), now, schedule,
+                   travel=city.travel is not None)
     replace_plan(db, hearing["id"], planned, now)
     event("reminders_planned", hearing=hearing["id"], count=len(planned))
 

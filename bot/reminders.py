@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 WEEK_BEFORE, DAY_BEFORE, DAY_AFTER, MONTHLY = "week_before", "day_before", "day_after", "monthly"
+TRAVEL = "travel"     # only where the report place is in another city: leave days ahead
 WELCOME = "welcome"   # not planned: the first message to someone a shelter registered
-KINDS = (WELCOME, MONTHLY, WEEK_BEFORE, DAY_BEFORE, DAY_AFTER)
+KINDS = (WELCOME, MONTHLY, WEEK_BEFORE, TRAVEL, DAY_BEFORE, DAY_AFTER)
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class Schedule:
     """Offsets and local hours of each reminder; all are settings."""
     week_before_days: int = 7
     week_before_hour: int = 9
+    travel_days: int = 3
+    travel_hour: int = 10
     day_before_hour: int = 17
     day_after_hour: int = 10
     monthly_days: int = 30
@@ -62,8 +65,9 @@ def _at(day: dt.date, hour: int, zone: str) -> dt.datetime:
 
 
 def full_plan(starts_at: dt.datetime, zone: str, registered_at: dt.datetime,
-              schedule: Schedule) -> list[Planned]:
-    """Every reminder of a hearing, past ones included, in the person's zone."""
+              schedule: Schedule, *, travel: bool) -> list[Planned]:
+    """Every reminder of a hearing, past ones included, in the person's zone; with `travel`
+    (the report place is in another city) one more, days ahead, to set out in time."""
     day = starts_at.astimezone(ZoneInfo(zone)).date()
     week_before = _at(day - dt.timedelta(days=schedule.week_before_days),
                       schedule.week_before_hour, zone)
@@ -76,19 +80,24 @@ def full_plan(starts_at: dt.datetime, zone: str, registered_at: dt.datetime,
             break
         plan.append(Planned(MONTHLY, due, n))
         n += 1
-    plan += [Planned(WEEK_BEFORE, week_before),
-             Planned(DAY_BEFORE, _at(day - dt.timedelta(days=1), schedule.day_before_hour, zone)),
+    plan.append(Planned(WEEK_BEFORE, week_before))
+    if travel:
+        plan.append(Planned(TRAVEL, _at(day - dt.timedelta(days=schedule.travel_days),
+                                        schedule.travel_hour, zone)))
+    plan += [Planned(DAY_BEFORE, _at(day - dt.timedelta(days=1), schedule.day_before_hour, zone)),
              Planned(DAY_AFTER, _at(day + dt.timedelta(days=1), schedule.day_after_hour, zone))]
     return [Planned(p.kind, out_of_quiet_hours(p.due_at, zone, schedule), p.seq) for p in plan]
 
 
 def plan(starts_at: dt.datetime, zone: str, registered_at: dt.datetime, now: dt.datetime,
-         schedule: Schedule) -> list[Planned]:
+         schedule: Schedule, *, travel: bool) -> list[Planned]:
     """Return the reminders still ahead of now; a hearing saved late gets only those."""
-    return [p for p in full_plan(starts_at, zone, registered_at, schedule) if p.due_at > now]
+    return [p for p in full_plan(starts_at, zone, registered_at, schedule, travel=travel)
+            if p.due_at > now]
 
 
-def missed(starts_at: dt.datetime, zone: str, now: dt.datetime, schedule: Schedule) -> list[str]:
+def missed(starts_at: dt.datetime, zone: str, now: dt.datetime, schedule: Schedule, *,
+           travel: bool) -> list[str]:
     """Return the kinds, before the hearing, whose time has already passed."""
-    return [p.kind for p in full_plan(starts_at, zone, now, schedule)
-            if p.kind in (WEEK_BEFORE, DAY_BEFORE) and p.due_at <= now < starts_at]
+    return [p.kind for p in full_plan(starts_at, zone, now, schedule, travel=travel)
+            if p.kind in (WEEK_BEFORE, TRAVEL, DAY_BEFORE) and p.due_at <= now < starts_at]

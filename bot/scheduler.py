@@ -29,7 +29,8 @@ def dispatch_once(app: Flask, now: dt.datetime | None = None):
 
 
 def housekeeping(app: Flask, now: dt.datetime | None = None) -> None:
-    """Daily: forget old MessageSids, purge people past retention, take a backup."""
+    """Daily: forget old MessageSids, plan trips missing from older hearings, purge people past
+    retention, take a backup."""
     now = now or _now()
     with app.app_context():
         db = get_db()
@@ -40,8 +41,11 @@ def housekeeping(app: Flask, now: dt.datetime | None = None) -> None:
             queue.beat(db, "housekeeping", now)
             # Delivery reports nobody claimed: their sends are long recorded or never were.
             queue.forget_early_statuses(db, now - EARLY_STATUS_KEEP)
+            # Hearings saved before the reminder to set out existed get it too.
+            trips = queue.add_missing_trips(db, app.extensions["engine"].cities,
+                                            app.extensions["engine"].schedule, now)
         safekeeping.daily(app, now)
-        event("housekeeping", forgotten_sids=forgotten)
+        event("housekeeping", forgotten_sids=forgotten, trips_added=trips)
 
 
 @click.command("scheduler")

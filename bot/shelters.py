@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from . import audit, store
 from . import reminder_queue as queue
 from .context import Desk, Registration
+from .places import City
 from .reminders import WELCOME, Planned, Schedule
 from .vault import KeyGone, vault
 
@@ -98,7 +99,7 @@ def record_consent(db: Database, contact_id: int, method: str, now: dt.datetime,
                "VALUES (?, ?, ?, ?, ?)", [contact_id, method, shelter_id, volunteer_id, _iso(now)])
 
 
-def register(db: Database, desk_shelter: int, actor: str, data: dict, zone: str,
+def register(db: Database, desk_shelter: int, actor: str, data: dict, city: City,
              schedule: Schedule, now: dt.datetime, method: str = "volunteer",
              volunteer_id: int | None = None) -> tuple[int, bool]:
     """Register a person and hearing for a shelter, with consent, reminders and a welcome.
@@ -122,7 +123,7 @@ def register(db: Database, desk_shelter: int, actor: str, data: dict, zone: str,
     hearing_id = store.save_hearing(db, contact_id, {
         "person_id": person_id, "city": data["city"], "starts_at": data["starts_at"],
         "report_at": data.get("report_at")}, now)
-    queue.schedule_hearing(db, store.hearing_row(db, hearing_id), zone, schedule, now)
+    queue.schedule_hearing(db, store.hearing_row(db, hearing_id), city, schedule, now)
     record_consent(db, contact_id, method, now, desk_shelter, volunteer_id)
     # The first message names the shelter and says how to stop; it goes out through the
     # dispatcher, with its retries, and is cancelled like any reminder after BAJA.
@@ -138,13 +139,13 @@ def own_registration(db: Database, shelter_id: int, hearing_id) -> dict | None:
     return dict(row) if row else None
 
 
-def update_registration(db: Database, desk: Desk, data: dict, zone: str, schedule: Schedule,
+def update_registration(db: Database, desk: Desk, data: dict, city: City, schedule: Schedule,
                         now: dt.datetime) -> bool:
     hearing = own_registration(db, desk.shelter_id, data.get("hearing_id"))
     if hearing is None:
         return False
     store.save_hearing(db, hearing["contact_id"], data, now)
-    queue.schedule_hearing(db, store.hearing_row(db, hearing["id"]), zone, schedule, now)
+    queue.schedule_hearing(db, store.hearing_row(db, hearing["id"]), city, schedule, now)
     audit.record(db, f"volunteer:{desk.volunteer_id}", "registration_changed",
                  f"hearing:{hearing['id']}", now)
     return True

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from . import reminders
 from .context import Context, Hearing
 from .i18n import N_, Catalogs
-from .places import City, court_time
+from .places import City, clock_changes, court_time, hours_apart, other_clock
 from .reference import Reference
 from .reminders import Schedule
 
@@ -34,6 +34,13 @@ class Day:
 
 
 @dataclass(frozen=True)
+class DayPart:
+    """One part of a date in the person's language: its weekday ("EEEE") or month ("MMMM")."""
+    day: date
+    pattern: str
+
+
+@dataclass(frozen=True)
 class When:
     moment: datetime   # aware
     city: City
@@ -46,7 +53,7 @@ class Lines:
     sep: str = "\n"
 
 
-Part = Text | Raw | Day | When | Lines
+Part = Text | Raw | Day | DayPart | When | Lines
 
 
 def render(part: Part | str, language: str, catalogs: Catalogs) -> str:
@@ -62,15 +69,48 @@ def render(part: Part | str, language: str, catalogs: Catalogs) -> str:
         return text.format(**{k: render(v, language, catalogs) for k, v in part.params.items()})
     if isinstance(part, Day):
         return catalogs.format_date(language, part.day)
+    if isinstance(part, DayPart):
+        return catalogs.format_date_part(language, part.day, part.pattern)
     if isinstance(part, When):
-        zone = part.city.court_zone
-        when = (catalogs.format_time(language, part.moment, zone) if part.time_only
-                else catalogs.format_datetime(language, part.moment, zone))
-        return catalogs.gettext(language, N_("{when}, hora de {clock}")).format(
-            when=when, clock=part.city.clock)
+        return _render_when(part, language, catalogs)
     if isinstance(part, Lines):
         return part.sep.join(render(p, language, catalogs) for p in part.parts)
     raise TypeError(f"cannot render {type(part).__name__}")
+
+
+def _render_when(part: When, language: str, catalogs: Catalogs) -> str:
+    """The time on the court's clock, and on the person's own when their phone shows another."""
+    city, zone = part.city, part.city.court_zone
+    when = (catalogs.format_time(language, part.moment, zone) if part.time_only
+            else catalogs.format_datetime(language, part.moment, zone))
+    own = other_clock(city, part.moment)
+    if own is None:
+        return catalogs.gettext(language, N_("{when}, hora de {clock}")).format(
+            when=when, clock=city.clock)
+    if own.date() != part.moment.astimezone(ZoneInfo(zone)).date():
+        msgid, other = (N_("{when}, hora de {clock}, que es el {other} en {town}"),
+                        catalogs.format_datetime(language, own, city.zone))
+    else:
+        msgid = (N_("{when}, hora de {clock}, que es la {other} en {town}") if own.hour % 12 == 1
+                 else N_("{when}, hora de {clock}, que son las {other} en {town}"))
+        other = catalogs.format_time(language, own, city.zone)
+    return catalogs.gettext(language, msgid).format(when=when, clock=city.clock, other=other,
+                                                    town=city.town)
+
+
+def report_place(city: City) -> Part:
+    """Where to present on hearing day, never the port the person was returned through; where
+    the data cannot name the crossing, the one on the person's sheet."""
+    place = city.report
+    town = Raw(place.town)
+    if place.uncertain == "puente":
+        return Text(N_("el puente que dice su hoja ({town})"), {"town": town})
+    if place.uncertain == "puerto":
+        return Text(N_("el puerto que dice su hoja ({town})"), {"town": town})
+    if place.local:
+        return Text(N_("{port}, o {local} ({town})"),
+                    {"port": Raw(place.port), "local": Raw(place.local), "town": town})
+    return Text(N_("{port} ({town})"), {"port": Raw(place.port), "town": town})
 
 
 def render_reply(blocks: list[Part], language: str, catalogs: Catalogs) -> str:
@@ -150,8 +190,9 @@ def _draft_lines(name: str, draft: dict, cities: dict[str, City]) -> list[Part]:
     report_at = draft_moment(draft, cities, "report_time")
     return [
         Text(N_("Persona: {name}"), {"name": Raw(name)}),
-        Text(N_("Ciudad: {city}"), {"city": Raw(city.name)}),
+        Text(N_("Ciudad: {city}"), {"city": Raw(city.name) if city.town else Text(N_("otra ciudad"))}),
         Text(N_("Audiencia: {when}"), {"when": When(draft_moment(draft, cities, "time"), city)}),
+        Text(N_("Lugar para presentarse: {place}"), {"place": report_place(city)}),
         Text(N_("Presentarse en el puerto: {when}"), {"when": When(report_at, city)})
         if report_at else Text(N_("Presentarse en el puerto: revise la hora en su hoja")),
     ]
@@ -188,7 +229,7 @@ def view_hearings(v: ViewInput) -> Part:
         person = v.context.person(hearing.person_id)
         parts.append(Text(N_("{number}. {name}: {when}. Puerto: {port}."), {
             "number": Raw(str(number)), "name": Raw(person.name if person else ""),
-            "when": When(hearing.starts_at, city), "port": Raw(city.port)}))
+            "when": When(hearing.starts_at, city), "port": report_place(city)}))
         if hearing.report_at:
             # The report time is on the hearing's day, so its hour is enough.
             parts.append(Text(N_("   Presentarse: {time}"),
@@ -197,7 +238,7 @@ def view_hearings(v: ViewInput) -> Part:
 
 
 def _report_line(hearing: Hearing, person_name: str, city: City) -> Part:
-    names = {"name": Raw(person_name), "port": Raw(city.port)}
+    names = {"name": Raw(person_name), "port": report_place(city)}
     if hearing.report_at:
         return Text(N_("{name}: preséntese en {port} el {when}."),
                     {**names, "when": When(hearing.report_at, city)})
@@ -222,33 +263,43 @@ def _this(v: ViewInput) -> Hearing:
 
 
 def view_this_hearing(v: ViewInput) -> Part:
-    """Name the hearing a reminder is about, with its date, time, clock and port."""
+    """Name the hearing a reminder is about, with its date, time and clock; {this_report} says
+    where to report."""
     hearing = _this(v)
-    city = v.cities[hearing.city]
-    return Text(N_("{name}: {when}. Puerto: {port}."), {
-        "name": Raw(_name_of(v, hearing)), "when": When(hearing.starts_at, city),
-        "port": Raw(city.port)})
+    return Text(N_("{name}: {when}."), {
+        "name": Raw(_name_of(v, hearing)), "when": When(hearing.starts_at, v.cities[hearing.city])})
 
 
 def view_this_report(v: ViewInput) -> Part:
+    """Where to report, and when: the saved time, or that it is on the sheet."""
     hearing = _this(v)
-    return _report_line(hearing, _name_of(v, hearing), v.cities[hearing.city])
+    city = v.cities[hearing.city]
+    if hearing.report_at:
+        # The hearing's day was just said: its hour is enough.
+        return Text(N_("Preséntese en {port} ese día: {time}."), {
+            "port": report_place(city), "time": When(hearing.report_at, city, time_only=True)})
+    return Text(N_("Preséntese en {port}. La hora está en su hoja: casi siempre es unas 4 horas "
+                   "antes."), {"port": report_place(city)})
 
 
 def view_late(v: ViewInput) -> Part:
     """For a hearing saved late, say now what the reminders already past would have said."""
     city = v.cities[v.vars["city"]]
     starts_at = draft_moment(v.vars, v.cities, "time")
-    missed = reminders.missed(starts_at, city.zone, v.now, v.schedule)
+    missed = reminders.missed(starts_at, city.zone, v.now, v.schedule, travel=city.travel is not None)
     if reminders.DAY_BEFORE in missed:
         report_at = draft_moment(v.vars, v.cities, "report_time")
         when = (Text(N_("Preséntese en {port} el {when}."),
-                     {"port": Raw(city.port), "when": When(report_at, city)}) if report_at else
+                     {"port": report_place(city), "when": When(report_at, city)}) if report_at else
                 Text(N_("La hora para presentarse en {port} está en su hoja. Casi siempre es "
-                        "unas 4 horas antes."), {"port": Raw(city.port)}))
+                        "unas 4 horas antes."), {"port": report_place(city)}))
         return Lines((Text(N_("Su audiencia es muy pronto.")), when, Text(N_(
             "Lleve su Aviso de Comparecencia (NTA), la hoja del programa MPP, una "
             "identificación con foto y sus pruebas."))))
+    if reminders.TRAVEL in missed:
+        return Lines((Text(N_("Su audiencia es en pocos días.")),
+                      Text(N_("Preséntese en {port}."), {"port": report_place(city)}),
+                      *_travel_lines(city)), sep=" ")
     if reminders.WEEK_BEFORE in missed:
         return Text(N_("Su audiencia es en pocos días. Un día antes le mandaremos la hora y qué "
                        "llevar."))
@@ -317,7 +368,8 @@ def view_registrations(v: ViewInput) -> Part:
 
 
 def view_shelter_upcoming(v: ViewInput) -> Part:
-    """The shelter's hearings in the next days, by date and port, for planning the trips."""
+    """The shelter's hearings in the next days, by date and by where people must report (not where
+    they were returned), for planning the trips."""
     days = int(v.vars.get("days") or 7)
     found = v.context.volunteer.upcoming(v.now, days)
     if not found:
@@ -325,17 +377,116 @@ def view_shelter_upcoming(v: ViewInput) -> Part:
                     {"days": Raw(str(days))})
     parts: list[Part] = [Text(N_("Audiencias de los próximos {days} días:"),
                               {"days": Raw(str(days))})]
+
+    def court_day(r) -> date:
+        return r.starts_at.astimezone(ZoneInfo(v.cities[r.city].court_zone)).date()
+
+    order: dict[str, int] = {}   # the report places in the data's order
+    for c in v.cities.values():
+        order.setdefault(c.report.key, len(order))
     group = None
-    for r in found:
+    for r in sorted(found, key=lambda r: (court_day(r), order[v.cities[r.city].report.key],
+                                          r.starts_at)):
         city = v.cities[r.city]
-        day = r.starts_at.astimezone(ZoneInfo(city.court_zone)).date()
-        if (day, city.port) != group:
-            group = (day, city.port)
-            parts.append(Lines((Day(day), Raw(f" - {city.port}:")), sep=""))
+        if (court_day(r), city.report.key) != group:
+            group = (court_day(r), city.report.key)
+            parts.append(Lines((Day(court_day(r)), Raw(" - "), report_place(city), Raw(":")), sep=""))
         report = (Text(N_("presentarse {when}"), {"when": When(r.report_at, city, time_only=True)})
                   if r.report_at else Text(N_("hora para presentarse: ver su hoja")))
-        parts.append(Lines((Raw(f"- {r.name}: "), report), sep=""))
+        # Those who wait in another city must set out days before: the list says from where.
+        who = f"- {r.name} ({city.town}): " if city.travel and city.town else f"- {r.name}: "
+        parts.append(Lines((Raw(who), report), sep=""))
     return Lines(tuple(parts))
+
+
+def _distance(city: City) -> Part | None:
+    """How far the place to report is, only as the sources say it; None when they do not."""
+    travel, to = city.travel, Raw(city.report.town)
+    if travel.km_over and city.town:
+        return Text(N_("{to} queda a más de {km} km de {town}."),
+                    {"to": to, "km": Raw(str(travel.km_over)), "town": Raw(city.town)})
+    if travel.hours and city.town:
+        return Text(N_("De {town} a {to} son de {low} a {high} horas de camino."), {
+            "town": Raw(city.town), "to": to, "low": Raw(str(travel.hours[0])),
+            "high": Raw(str(travel.hours[1]))})
+    return None
+
+
+def _travel_lines(city: City) -> list[Part]:
+    distance = _distance(city)
+    return [distance or Text(N_("Tiene que llegar a {to}."), {"to": Raw(city.report.town)}),
+            # The sources say so for Mexicali and Nogales: no transport to the place to report.
+            *([Text(N_("Tiene que ir por su cuenta."))] if distance else []),
+            Text(N_("Salga días antes: el día antes es tarde."))]
+
+
+def view_this_travel(v: ViewInput) -> Part:
+    """For a person who waits in another city than where they report: how far, leave early."""
+    city = v.cities[_this(v).city]
+    return Lines(tuple(_travel_lines(city)), sep=" ") if city.travel else Raw("")
+
+
+def view_travel_note(v: ViewInput) -> Part:
+    """The week before, the same in a line: how far, and to leave days before."""
+    city = v.cities[_this(v).city]
+    if not city.travel:
+        return Raw("")
+    return Lines((_distance(city) or Text(N_("Tiene que llegar a {to}."), {"to": Raw(city.report.town)}),
+                  Text(N_("Salga días antes."))), sep=" ")
+
+
+def view_clock_rule(v: ViewInput) -> Part:
+    """When the person's clock and the court's part ways, with the days read from the tz database:
+    the person's own city, or Nogales (the border city whose clock differs) when none is known."""
+    city = v.city()
+    if city is None or city.town is None or not _changes_apart(city, v.now.year):
+        city = next((c for c in v.cities.values() if c.listed and _changes_apart(c, v.now.year)), None)
+    if city is None:
+        return Raw("")
+    year = v.now.year
+    if clock_changes(city.court_zone, year)[-1] < v.now.date():
+        year += 1
+    first, second = clock_changes(city.court_zone, year)[:2]
+    clock, town = Raw(city.clock), Raw(city.town)
+    lines: list[Part] = [
+        Text(N_("Si espera en {town}: su corte es en {court}."), {"town": town, "court": Raw(city.court)}),
+        Text(N_("En {year}, {clock} cambia la hora el {first} ({first_day}) y el {second} "
+                "({second_day})."), {
+            "year": Raw(str(year)), "clock": clock, "first": _nth_weekday(first),
+            "first_day": _day_month(first), "second": _nth_weekday(second),
+            "second_day": _day_month(second)})]
+    between, rest = hours_apart(city, first), hours_apart(city, second)
+    lines.append(Text(N_("Entre esas fechas, {clock} va {gap} {town}."), {
+        "clock": clock, "gap": _gap(between), "town": town}) if between else
+        Text(N_("Entre esas fechas es la misma hora.")))
+    lines.append(Text(N_("El resto del año, {clock} va {gap} {town}."), {
+        "clock": clock, "gap": _gap(rest), "town": town}) if rest else
+        Text(N_("El resto del año es la misma hora.")))
+    return Lines((*lines, Text(N_("Pregunte qué hora vale."))), sep=" ")
+
+
+NTH = (N_("primer"), N_("segundo"), N_("tercer"), N_("cuarto"), N_("quinto"))
+
+
+def _changes_apart(city: City, year: int) -> bool:
+    return any(hours_apart(city, d) for d in clock_changes(city.court_zone, year))
+
+
+def _gap(hours: int) -> Part:
+    amount = (Text(N_("una hora")) if abs(hours) == 1 else
+              Text(N_("{hours} horas"), {"hours": Raw(str(abs(hours)))}))
+    return Text(N_("{amount} adelante de") if hours > 0 else N_("{amount} atrás de"), {"amount": amount})
+
+
+def _day_month(day: date) -> Part:
+    return Text(N_("{day} de {month}"), {"day": Raw(str(day.day)), "month": DayPart(day, "MMMM")})
+
+
+def _nth_weekday(day: date) -> Part:
+    """"segundo domingo de marzo": the rule, said from the date the tz database gives."""
+    return Text(N_("{nth} {weekday} de {month}"), {
+        "nth": Text(NTH[(day.day - 1) // 7]), "weekday": DayPart(day, "EEEE"),
+        "month": DayPart(day, "MMMM")})
 
 
 VIEWS: dict[str, Callable[[ViewInput], Part]] = {
@@ -355,4 +506,7 @@ VIEWS: dict[str, Callable[[ViewInput], Part]] = {
     "registrations": view_registrations,
     "registration_change": view_registration_change,
     "shelter_upcoming": view_shelter_upcoming,
+    "this_travel": view_this_travel,
+    "travel_note": view_travel_note,
+    "clock_rule": view_clock_rule,
 }

@@ -72,7 +72,7 @@ def data_dir(tmp_path):
 
 @pytest.mark.parametrize("filename,old,new,message", [
     ("places.yaml", "court_zone: America/Denver", "court_zone: America/El_Paso",
-     "city ciudad_juarez: unknown time zone 'America/El_Paso'"),
+     "report place el_paso: unknown time zone 'America/El_Paso'"),
     ("places.yaml", "zone: America/Hermosillo", "zone: UTC-7",
      "city nogales: unknown time zone 'UTC-7'"),
     ("places.yaml", "sources: [kera-juarez-4am, tz-database]", "sources: [kera-juarez, tz-database]",
@@ -81,7 +81,11 @@ def data_dir(tmp_path):
      "organization Al Otro Lado: unknown source 'nobody-said-so'"),
     ("organizations.yaml", "    kind: legal\n", "    kind: legal\n    phone: '+52 664 000 0000'\n",
      "organization Al Otro Lado: a phone number is shown only once verified"),
-    ("places.yaml", "    port: Calexico\n", "", "city mexicali: missing ['port']"),
+    ("places.yaml", "    returned_through: Calexico\n", "", "city mexicali: missing ['returned_through']"),
+    ("places.yaml", "    report: el_paso\n    travel", "    report: juarez\n    travel",
+     "city nogales: unknown report place 'juarez'"),
+    ("places.yaml", "travel: {km_over: 160, sources: [sdut-mexicali-2019]}",
+     "travel: {km_over: 160, sources: [somebody]}", "city mexicali: unknown source 'somebody'"),
 ])
 def test_broken_reference_data_is_refused_by_flows_check(data_dir, filename, old, new, message):
     edit(data_dir / filename, old, new)

@@ -28,7 +28,7 @@ def test_port_time_without_a_saved_hearing_never_invents_an_exact_time(phone):
 def test_port_time_from_the_saved_report_time(phone):
     phone.talk(*SAVE_TIJUANA)
     reply = phone.send("a que hora me presento en el puente")
-    assert "Ana: preséntese en San Ysidro el lunes 15 de marzo de 2027, 4:30 a. m., " \
+    assert "Ana: preséntese en San Ysidro (Tijuana) el lunes 15 de marzo de 2027, 4:30 a. m., " \
            "hora de San Diego." in reply
     assert "Siempre vale la hora de su hoja" in reply
 
@@ -42,7 +42,7 @@ def test_nogales_without_a_report_time_names_the_el_paso_clock_and_the_rule(phon
 
 def test_what_the_day_is_like_and_what_to_bring(phone):
     phone.talk("hola", "3")
-    assert "lo regresan a México el mismo día" in phone.send("2")
+    assert "En 2019 y 2020" in phone.send("2")
     reply = phone.send("1")
     assert "Aviso de Comparecencia (NTA)" in reply and "No hay una lista oficial" in reply
     assert "Aviso de Comparecencia" in Phone(phone.app, "whatsapp:+5216640000002").send(

@@ -66,7 +66,7 @@ def test_a_word_that_is_not_text_in_the_data_is_refused(tmp_path):
         Vocabulary.load(str(words))
     shutil.copy(os.path.join(DATA_DIR, "places.yaml"), tmp_path / "places.yaml")
     edit(tmp_path / "places.yaml", "words: [", "words: [off, 12, ")
-    with pytest.raises(DataError, match=r"places.yaml: city \w+: word 12 is not text"):
+    with pytest.raises(DataError, match=r"places.yaml: (city|report place) \w+: word 12 is not text"):
         load_places(str(tmp_path))
 
 

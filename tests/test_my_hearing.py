@@ -24,7 +24,7 @@ def test_my_hearing_shows_date_time_clock_court_and_port(phone):
     phone.talk(*REGISTER_MR)
     reply = phone.send("cuándo es mi corte?")
     assert ("1. MR: lunes 15 de marzo de 2027, 8:30 a. m., hora de San Diego. "
-            "Puerto: San Ysidro.\n   Presentarse: 4:30 a. m., hora de San Diego") in reply
+            "Puerto: San Ysidro (Tijuana).\n   Presentarse: 4:30 a. m., hora de San Diego") in reply
 
 
 def test_nogales_hearing_names_the_el_paso_clock(phone):

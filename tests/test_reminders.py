@@ -134,7 +134,7 @@ def test_whatsapp_outside_the_window_gets_the_approved_template(tmp_path, twilio
     variables = json.loads(sent["ContentVariables"])
     assert variables["1"] == "Ana"
     assert variables["2"] == "lunes 15 de marzo de 2027, 8:30 a. m., hora de San Diego"
-    assert variables["3"] == "San Ysidro" and "4:30 a. m." in variables["4"]
+    assert variables["3"] == "San Ysidro (Tijuana)" and "4:30 a. m." in variables["4"]
 
 
 def test_without_a_template_outside_the_window_it_falls_back_to_sms(app, twilio):
@@ -253,7 +253,7 @@ def test_a_hearing_saved_late_says_what_the_missed_reminders_would_have(app):
     eve = dt.datetime(2027, 3, 15, 2, 0, tzinfo=UTC)                     # 19:00 the day before
     reply = Phone(app, now=eve).talk(*SAVE)
     assert "Su audiencia es muy pronto." in reply
-    assert "Preséntese en San Ysidro el lunes 15 de marzo de 2027, 4:30 a. m." in reply
+    assert "Preséntese en San Ysidro (Tijuana) el lunes 15 de marzo de 2027, 4:30 a. m." in reply
     assert "Aviso de Comparecencia (NTA)" in reply
     assert [k for k, *_ in rows(app)] == ["day_after"]
 

@@ -148,10 +148,10 @@ def test_the_next_days_by_date_and_bridge_only_for_the_volunteers_shelter(shelte
     theirs.talk("VOLUNTARIO", "1", "656 123 4567", "1", "X. Y.", "juarez", "25/11/2026", "8:30",
                 "no se", "no", "1", "1")
     reply = mine.talk("2", "7")
-    assert ("miércoles 25 de noviembre de 2026 - San Ysidro:\n"
+    assert ("miércoles 25 de noviembre de 2026 - San Ysidro (Tijuana):\n"
             "- M. R.: presentarse 4:30 a. m., hora de San Diego\n"
             "- J. L.: hora para presentarse: ver su hoja\n"
-            "viernes 27 de noviembre de 2026 - Brownsville, puente Gateway:\n"
+            "viernes 27 de noviembre de 2026 - puente Gateway, o Puente Nuevo (Matamoros):\n"
             "- A. P.: presentarse 4:00 a. m., hora de Brownsville") in reply
     assert "X. Y." not in reply
     other = theirs.talk("2", "7")
