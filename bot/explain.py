@@ -51,7 +51,7 @@ DRAFTS: dict[str, dict] = {
     "family.confirm_add": {"name": "Luis", "a_number": None},
 }
 # The slots a message can fill: what it typed into the draft, or which field it wants to fix.
-SLOTS = ("name", "city", "date", "time", "report_time", "a_number", "fixing")
+SLOTS = ("name", "city", "home", "date", "time", "report_time", "a_number", "fixing")
 # The label of each node a message can lead to, when it is not the answer to the open question.
 _NODE_LABELS = {
     MENU: "menu", THANKS: "thanks", NOT_UNDERSTOOD: "not_understood", TOO_MANY: "not_understood",
@@ -98,6 +98,10 @@ def read(engine: Engine, text: str, state: str, now: datetime) -> Reading:
              if key in SLOTS and (key not in draft or draft[key] != value)}
     if isinstance(outcome.state.vars.get("date"), list) and "date" in slots:
         slots["readings"] = slots.pop("date")
+    if slots.get("home"):
+        # A city away from the list is "home" until the port on the paper is asked; the
+        # city it leaves unset says nothing more.
+        slots.pop("city", None)
     waiting = engine.flows.nodes.get(before.node) if before.node else None
     if label == "answer" and waiting.wait.input == "choice" and not waiting.wait.save:
         slots["choice"] = route   # an option that is not kept in the draft: which one

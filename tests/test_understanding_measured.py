@@ -2,7 +2,7 @@
 
 Files: tests/data/utterances.tsv (the rules may be tuned on it) and tests/data/utterances_heldout.tsv
 (a seeded random fifth, set apart before any tuning: never change a rule looking at its failures).
-Columns, tab separated: state, intent, slots, needs, text.
+Columns, tab separated: state, intent, slots, text.
 
 - state: `idle` (no question open) or the id of a node that waits for an answer
   (menu.menu, register.ask_date, register.confirm, ...); bot.explain.DRAFTS gives each step a
@@ -17,9 +17,8 @@ Columns, tab separated: state, intent, slots, needs, text.
   (`register_hearing`, `change_hearing`, `missed_hearing`, `case_status`, ...).
 - slots: `key=value` pairs joined by `;`, what the message put into the draft: name, city, date
   (ISO), time and report_time (HH:MM), a_number (digits), fixing (the field to fix); `none` for a
-  "no sé"; `readings=2027-03-04|2027-04-03` for a date that must be asked about. Empty: none.
-- needs: A, B or C when the message needs a feature built on another branch (A: one-message
-  registration; B: answers to new questions and other languages; C: more cities).
+  "no sé"; `readings=2027-03-04|2027-04-03` for a date that must be asked about; home, the city
+  of a person waiting away from the list until the port on the paper is asked. Empty: none.
 
 Scored: a message is right when its label and slots are both right. Unsafe, and failing whatever
 the figure: a danger message that does not reach the emergency answer, a stop message that neither
@@ -57,14 +56,13 @@ class Utterance:
     state: str
     intent: str
     slots: dict[str, str]
-    needs: str
     text: str
 
 
 def load(name: str) -> list[Utterance]:
     with open(os.path.join(DATA, name), encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [Utterance(n, r["state"], r["intent"], explain.parse_slots(r["slots"]), r["needs"], r["text"])
+    return [Utterance(n, r["state"], r["intent"], explain.parse_slots(r["slots"]), r["text"])
             for n, r in enumerate(rows, start=2)]
 
 
@@ -111,7 +109,7 @@ def measure(engine: Engine, utterances: list[Utterance], name: str) -> Score:
         if got.label == u.intent and got.slots == u.slots:
             score.right[u.intent] += 1
         else:
-            score.wrong.append(f"{where}: {said}{' (needs ' + u.needs + ')' if u.needs else ''}")
+            score.wrong.append(f"{where}: {said}")
         why = unsafe(u, got)
         if why:
             score.unsafe.append(f"{where}: {why}: {said}")
@@ -127,10 +125,7 @@ def engine():
 def scores(engine):
     found = {}
     for title, name in FILES.items():
-        utterances = load(name)
-        found[title] = measure(engine, utterances, name)
-        found[title + ", without A/B/C"] = measure(
-            engine, [u for u in utterances if not u.needs], name)
+        found[title] = measure(engine, load(name), name)
     return found
 
 
@@ -141,7 +136,6 @@ def test_the_corpus_is_big_enough_and_every_state_is_a_real_step(engine):
     assert abs(len(held) - (len(tuned) + len(held)) / 5) < 1
     for u in tuned + held:
         explain.conversation_at(engine, u.state, NOW)   # raises on a step that does not wait
-        assert u.needs in ("", "A", "B", "C"), u
     # The same short answer ("si", "1") may come at several steps, but never twice at one.
     steps = [(u.state, u.text) for u in tuned + held]
     assert [s for s, n in Counter(steps).items() if n > 1] == []
@@ -149,32 +143,32 @@ def test_the_corpus_is_big_enough_and_every_state_is_a_real_step(engine):
 
 @pytest.mark.parametrize("title", list(FILES))
 def test_understanding_is_measured_and_nothing_unsafe(scores, title):
-    full, without = scores[title], scores[title + ", without A/B/C"]
-    report = "\n".join((full.report(title), without.report(title + ", without A/B/C")))
+    full = scores[title]
+    report = full.report(title)
     print("\n" + report)
     problems = []
-    if without.accuracy < TARGET:
-        problems.append(f"below {TARGET:.0%} without A/B/C")
+    if full.accuracy < TARGET:
+        problems.append(f"below {TARGET:.0%}")
     unsafe_lines = sorted(set(full.unsafe))
     if unsafe_lines:
         problems.append(f"{len(unsafe_lines)} unsafe:\n" + "\n".join(unsafe_lines))
-    assert not problems, "\n".join([report, *problems, "wrong:", *without.wrong])
+    assert not problems, "\n".join([report, *problems, "wrong:", *full.wrong])
 
 
 def test_a_danger_message_missed_is_reported_as_unsafe(engine):
-    [u] = [Utterance(2, "register.ask_date", "emergency", {}, "", "15 de marzo")]
+    [u] = [Utterance(2, "register.ask_date", "emergency", {}, "15 de marzo")]
     got = explain.read(engine, u.text, u.state, NOW)
     assert unsafe(u, got) == "danger not answered"
 
 
 def test_a_negative_taken_as_yes_and_a_wrong_date_are_unsafe(engine):
-    no = Utterance(2, "register.confirm", "fix", {}, "", "si")
+    no = Utterance(2, "register.confirm", "fix", {}, "si")
     assert unsafe(no, explain.read(engine, no.text, no.state, NOW)) == "taken as yes"
-    other_day = Utterance(3, "register.ask_date", "answer", {"date": "2027-04-03"}, "", "3/4/2027 March")
+    other_day = Utterance(3, "register.ask_date", "answer", {"date": "2027-04-03"}, "3/4/2027 March")
     got = explain.read(engine, other_day.text, other_day.state, NOW)
     assert got.slots == {"date": "2027-03-04"}
     assert unsafe(other_day, got) == "date saved other than the one meant"
-    stop = Utterance(4, "idle", "stop", {}, "", "hola")
+    stop = Utterance(4, "idle", "stop", {}, "hola")
     assert unsafe(stop, explain.read(engine, stop.text, stop.state, NOW)) == "stop neither done nor asked"
 
 
