@@ -214,3 +214,25 @@ def test_the_answers_in_other_languages_are_marked_for_translators():
     portuguese = next(m for m in found if m.startswith("Este serviço"))
     assert "Portuguese" in found[portuguese][0]
     assert found["Si usted habla español, escriba MENU."] == []
+
+
+# Readings the labelled corpus found wrong (tests/data/utterances.tsv), each to its own answer.
+@pytest.mark.parametrize("said,expected", [
+    ("perdí mi hoja de la corte", "Sin sus papeles, use su número A"),   # not a missed hearing
+    ("que pasa si no voy", "Vaya a su audiencia aunque no tenga abogado"),
+    ("gracias por todo", "Con gusto."),
+    ("muchas gracias por la ayuda 🙏", "Con gusto."),
+    ("I need a lawyer", "Usted puede tener abogado en la corte"),   # English the bot reads
+    ("esto es del gobierno?", "Le escribe Mi Audiencia"),
+    ("donde dan de comer", "¿En qué ciudad está?"),   # food help, not COMAR one letter away
+    ("quiero que borren mi numero", "¿Quiere borrar todos sus datos?"),
+])
+def test_what_the_corpus_found_reaches_its_answer(phone, said, expected):
+    phone.talk("hola", "gracias, es gratis?")
+    assert expected in phone.send(said)
+
+
+def test_a_greeting_with_a_hearings_date_and_time_starts_saving_it(phone):
+    reply = phone.send("hola buenas tardes, me dieron cita en la corte de san diego para el 14 de "
+                       "junio de 2027 a la 1 de la tarde, estoy en tijuana")
+    assert "¿Cómo se llama la persona que tiene la audiencia?" in reply
