@@ -15,7 +15,7 @@ from bot.inputs import Asking
 from bot.places import court_time, load_places
 from bot.slots import find_a_number, find_city, find_name, scan
 
-CITIES = load_places()
+CITIES = load_places().cities
 ASK_NAME, ASK_CITY, ASK_DATE = "¿Cómo se llama", "¿En qué ciudad", "¿Qué día"
 ASK_TIME, ASK_REPORT, ASK_A = "¿A qué hora es la audiencia", "¿A qué hora tiene que presentarse", "número A"
 READ_BACK = "Revise sus datos"
