@@ -202,7 +202,8 @@ def _report_line(hearing: Hearing, person_name: str, city: City) -> Part:
         return Text(N_("{name}: preséntese en {port} el {when}."),
                     {**names, "when": When(hearing.report_at, city)})
     return Text(N_("{name}: la audiencia es el {when}. La hora para presentarse "
-                   "en {port} está en su hoja. Casi siempre es unas 4 horas antes."),
+                   "en {port} está en su hoja. Por lo general es unas 4 horas antes, a veces más "
+                   "temprano."),
                 {**names, "when": When(hearing.starts_at, city)})
 
 
@@ -231,8 +232,14 @@ def view_this_hearing(v: ViewInput) -> Part:
 
 
 def view_this_report(v: ViewInput) -> Part:
+    """The report time of a reminder's hearing; without one, where to find it (the date is
+    already in the reminder, so it is not said twice)."""
     hearing = _this(v)
-    return _report_line(hearing, _name_of(v, hearing), v.cities[hearing.city])
+    city = v.cities[hearing.city]
+    if not hearing.report_at:
+        return Text(N_("La hora para presentarse en {port} está en su hoja. Por lo general es "
+                       "unas 4 horas antes, a veces más temprano."), {"port": Raw(city.port)})
+    return _report_line(hearing, _name_of(v, hearing), city)
 
 
 def view_late(v: ViewInput) -> Part:
@@ -244,8 +251,8 @@ def view_late(v: ViewInput) -> Part:
         report_at = draft_moment(v.vars, v.cities, "report_time")
         when = (Text(N_("Preséntese en {port} el {when}."),
                      {"port": Raw(city.port), "when": When(report_at, city)}) if report_at else
-                Text(N_("La hora para presentarse en {port} está en su hoja. Casi siempre es "
-                        "unas 4 horas antes."), {"port": Raw(city.port)}))
+                Text(N_("La hora para presentarse en {port} está en su hoja. Por lo general es "
+                        "unas 4 horas antes, a veces más temprano."), {"port": Raw(city.port)}))
         return Lines((Text(N_("Su audiencia es muy pronto.")), when, Text(N_(
             "Lleve su Aviso de Comparecencia (NTA), la hoja del programa MPP, una "
             "identificación con foto y sus pruebas."))))
@@ -278,13 +285,18 @@ def view_organizations(v: ViewInput) -> Part:
 
 
 def view_a_number_steps(v: ViewInput) -> Part:
-    """Tell what to type on the hotline: each saved A-number as 9 digits."""
+    """Say how the line wants the A-number; a saved one is shown only when asked for."""
+    if any(p.a_number for p in v.context.people):
+        return Text(N_("Le pedirá el número A: escriba 1 para verlo."))
+    return Text(N_("Le pedirá su número A: marque sus 9 números. Si tiene 8, marque un 0 antes."))
+
+
+def view_a_numbers(v: ViewInput) -> Part:
+    """Show each saved A-number in full, as the hotline wants it: the person asked for it."""
     people = [p for p in v.context.people if p.a_number]
     if not people:
-        return Text(N_("Cuando le pidan el número A, marque sus 9 números. Si tiene 8, "
-                       "marque un 0 antes."))
-    return Lines((Text(N_("Cuando le pidan el número A, marque:")), *(
-        Raw(f"- {p.name}: {p.a_number.zfill(9)}") for p in people)))
+        return Text(N_("No hay un número A guardado en este teléfono."))
+    return Lines(tuple(Raw(f"- {p.name}: {p.a_number.zfill(9)}") for p in people))
 
 
 def view_people(v: ViewInput) -> Part:
@@ -347,6 +359,7 @@ VIEWS: dict[str, Callable[[ViewInput], Part]] = {
     "port_times": view_port_times,
     "organizations": view_organizations,
     "a_number_steps": view_a_number_steps,
+    "a_numbers": view_a_numbers,
     "this_hearing": view_this_hearing,
     "this_report": view_this_report,
     "late": view_late,
