@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 
@@ -10,8 +11,9 @@ from click.testing import CliRunner
 from conftest import edit
 
 from bot.cost import message_costs
+from bot.dispatch import TEMPLATE_VARIABLES
 from bot.engine import Engine
-from bot.flows import check_command
+from bot.flows import FLOWS_DIR, check_command
 from bot.i18n import LANGUAGES, Catalogs, load_catalogs
 from bot.places import DATA_DIR, DataError
 from bot.reference import load_reference
@@ -152,3 +154,29 @@ def test_flows_check_refuses_a_source_a_reviewer_cannot_follow(data_dir, old, ne
 def test_a_source_with_only_a_url_or_only_a_citation_is_enough(data_dir):
     edit(data_dir / "sources.yaml", CASE, "    url: https://www.ecfr.gov/current/title-8/section-1003.33\n")
     assert load_reference(str(data_dir)).sources["cfr-1003-33"].citation is None
+
+
+def templates() -> dict[str, str]:
+    """Each template of docs/TEMPLATES.md by kind, its indented lines joined."""
+    with open(os.path.join(os.path.dirname(FLOWS_DIR), "docs", "TEMPLATES.md"), encoding="utf-8") as f:
+        text = f.read()
+    found = {}
+    for block in text.split("## `TWILIO_TEMPLATE_")[1:]:
+        kind = block.split("`", 1)[0].lower()
+        found[kind] = "\n".join(line[4:] for line in block.splitlines() if line.startswith("    "))
+    return found
+
+
+def test_the_whatsapp_templates_say_what_the_reminders_say(engine):
+    documented = templates()
+    assert set(documented) >= {"week_before", "day_before", "day_after", "monthly"}
+    for kind, template in documented.items():
+        if kind not in ("week_before", "day_before", "day_after", "monthly"):
+            continue
+        node = engine.flows[f"reminders.{kind}"]
+        expected = "\n".join(node.say).replace("{this_hearing}", "{{1}}: {{2}}. Puerto: {{3}}.") \
+            .replace("{this_report}", "{{4}}").replace("{name}", "{{1}}")
+        expected += "".join(f"\n{n}. {o.label}" for n, o in enumerate(node.options, 1))
+        assert template == expected, kind
+        used = set(re.findall(r"\{\{(\d)\}\}", template))
+        assert used == {str(n) for n in range(1, len(TEMPLATE_VARIABLES[kind]) + 1)}, kind
