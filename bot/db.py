@@ -222,6 +222,29 @@ def m008_destroyed_keys(db: sqlite_utils.Database) -> None:
     # the two commits, the key would outlive its person; this list lets the next sweep finish.
     db.execute("CREATE TABLE destroyed_keys (key_id TEXT PRIMARY KEY, destroyed_at TEXT NOT NULL)")
 
+
+@migrations()
+def m009_hearing_day_reminder(db: sqlite_utils.Database) -> None:
+    # The moment (UTC) a person asked to be written to on the day of this hearing, before they
+    # leave; NULL when they did not ask. A new hearing date clears it: it was for the old day.
+    db.execute("ALTER TABLE hearings ADD COLUMN hearing_day_at TEXT")
+    # The reminder kinds are a CHECK constraint. Allowing one more kind changes no stored row,
+    # so the table's definition is edited in place, as SQLite documents for such changes
+    # (sqlite.org/lang_altertable.html, "other kinds of table schema changes"), instead of
+    # copying the table and its indexes and foreign keys.
+    old = "'day_before', 'day_after'"
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'reminders'").fetchone()[0]
+    if old not in sql:
+        raise RuntimeError("reminders: the kind constraint is not the one this migration edits")
+    version = db.execute("PRAGMA schema_version").fetchone()[0]
+    db.execute("PRAGMA writable_schema = ON")
+    db.execute("UPDATE sqlite_master SET sql = ? WHERE name = 'reminders'",
+               [sql.replace(old, "'day_before', 'hearing_day', 'day_after'")])
+    db.execute(f"PRAGMA schema_version = {version + 1}")
+    db.execute("PRAGMA writable_schema = OFF")
+    if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+        raise RuntimeError("reminders: the schema edit left the database inconsistent")
+
 def default_key_store(database: str) -> str:
     """The key store's path when KEY_STORE is unset: beside the database, never in a backup."""
     stem = database[:-len(".sqlite3")] if database.endswith(".sqlite3") else database

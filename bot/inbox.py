@@ -32,6 +32,12 @@ def _apply(db, contact_id: int, effect: Effect, engine: Engine, now: datetime,
         hearing = store.hearing_row(db, store.save_hearing(db, contact_id, data, now))
         zone = engine.cities[hearing["city"]].zone
         queue.schedule_hearing(db, hearing, zone, engine.schedule, now)
+    elif effect.name == "set_hearing_day":
+        hearing = store.set_hearing_day(db, contact_id, data.get("hearing_id"),
+                                        data.get("hearing_day_at"), now)
+        if hearing:
+            queue.schedule_hearing(db, hearing, engine.cities[hearing["city"]].zone,
+                                   engine.schedule, now)
     elif effect.name == "delete_hearing":
         store.delete_hearing(db, contact_id, data.get("hearing_id"))   # its reminders cascade
     elif effect.name == "close_hearing":

@@ -38,8 +38,10 @@ def add(db: Database, hearing_id: int, planned: list[Planned], now: dt.datetime)
 def schedule_hearing(db: Database, hearing: dict, zone: str, schedule: Schedule,
                      now: dt.datetime) -> None:
     """Plan a saved or changed hearing's reminders from now on, replacing its pending ones."""
+    day_at = hearing.get("hearing_day_at")
     planned = plan(dt.datetime.fromisoformat(hearing["starts_at"]), zone,
-                   dt.datetime.fromisoformat(hearing["created_at"]), now, schedule)
+                   dt.datetime.fromisoformat(hearing["created_at"]), now, schedule,
+                   dt.datetime.fromisoformat(day_at) if day_at else None)
     replace_plan(db, hearing["id"], planned, now)
     event("reminders_planned", hearing=hearing["id"], count=len(planned))
 

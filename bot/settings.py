@@ -107,6 +107,8 @@ SETTINGS: tuple[Setting, ...] = (
             "ContentSid of the approved first message to someone a shelter registered."),
     Setting("TWILIO_TEMPLATE_WEEK_BEFORE", None, "ContentSid of the approved early reminder."),
     Setting("TWILIO_TEMPLATE_DAY_BEFORE", None, "ContentSid of the approved day-before reminder."),
+    Setting("TWILIO_TEMPLATE_HEARING_DAY", None,
+            "ContentSid of the approved hearing-day reminder (sent only to who asked for it)."),
     Setting("TWILIO_TEMPLATE_DAY_AFTER", None, "ContentSid of the approved day-after question."),
     Setting("TWILIO_TEMPLATE_MONTHLY", None, "ContentSid of the approved monthly reminder."),
     Setting("HEARTBEAT_MAX_AGE_SECONDS", 300, "Scheduler heartbeat older than this is unhealthy."),

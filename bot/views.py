@@ -125,6 +125,25 @@ def draft_moment(vars: dict, cities: dict[str, City], clock_key: str) -> datetim
     return None
 
 
+def hearing_day_moment(context, cities: dict[str, City], hearing_id, leave_time: str | None
+                       ) -> datetime | None:
+    """The UTC moment of a clock time on a saved hearing's day, on the hearing's clock."""
+    hearing = context.hearing(hearing_id)
+    city = cities.get(hearing.city) if hearing else None
+    if not city or not leave_time:
+        return None
+    day = hearing.starts_at.astimezone(ZoneInfo(city.court_zone)).date()
+    return court_time(city, day, time.fromisoformat(leave_time))
+
+
+def view_leave_when(v: ViewInput) -> Part:
+    """When the hearing-day reminder will come, with its clock named."""
+    hearing = v.context.hearing(v.vars.get("hearing_id"))
+    moment = hearing_day_moment(v.context, v.cities, v.vars.get("hearing_id"),
+                                v.vars.get("leave_time"))
+    return When(moment, v.cities[hearing.city]) if moment else Raw("")
+
+
 def view_date(v: ViewInput) -> Part:
     return Day(date.fromisoformat(v.vars["date"]))
 
@@ -360,6 +379,7 @@ VIEWS: dict[str, Callable[[ViewInput], Part]] = {
     "organizations": view_organizations,
     "a_number_steps": view_a_number_steps,
     "a_numbers": view_a_numbers,
+    "leave_when": view_leave_when,
     "this_hearing": view_this_hearing,
     "this_report": view_this_report,
     "late": view_late,

@@ -169,9 +169,10 @@ def templates() -> dict[str, str]:
 
 def test_the_whatsapp_templates_say_what_the_reminders_say(engine):
     documented = templates()
-    assert set(documented) >= {"week_before", "day_before", "day_after", "monthly"}
+    reminders = {"week_before", "day_before", "hearing_day", "day_after", "monthly"}
+    assert set(documented) >= reminders
     for kind, template in documented.items():
-        if kind not in ("week_before", "day_before", "day_after", "monthly"):
+        if kind not in reminders:
             continue
         node = engine.flows[f"reminders.{kind}"]
         expected = "\n".join(node.say).replace("{this_hearing}", "{{1}}: {{2}}. Puerto: {{3}}.") \
