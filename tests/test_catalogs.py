@@ -58,15 +58,28 @@ def test_every_message_is_translated_and_none_is_fuzzy_or_obsolete(language):
 DIGITS = re.compile(r"\d+")
 
 
+def changed_meaning(pairs) -> list[tuple[str, str]]:
+    """The translations whose placeholders or numbers differ from their Spanish sentence's."""
+    return [(spanish, english) for spanish, english in pairs
+            if placeholders(spanish) != placeholders(english)
+            or Counter(DIGITS.findall(spanish)) != Counter(DIGITS.findall(english))]
+
+
 def test_english_keeps_every_placeholder_and_number_of_the_spanish():
-    different = []
-    for message in po("en"):
-        if not message.id:
-            continue
-        if placeholders(message.id) != placeholders(message.string) or \
-                Counter(DIGITS.findall(message.id)) != Counter(DIGITS.findall(message.string)):
-            different.append((message.id, message.string))
-    assert different == []
+    assert changed_meaning((m.id, m.string) for m in po("en") if m.id) == []
+
+
+def test_a_changed_number_or_placeholder_is_caught():
+    spanish = "Preséntese en {port} a las 4:30, unas 4 horas antes. Llame al 1-800-898-7180."
+    assert changed_meaning([
+        (spanish, "Report at {port} at 4:30, about 4 hours before. Call 1-800-898-7180."),
+        (spanish, "Report at {port} at 4:00, about 4 hours before. Call 1-800-898-7180."),
+        (spanish, "Report at the port at 4:30, about 4 hours before. Call 1-800-898-7180."),
+        (spanish, "Report at {port} at 4:30, about four hours before. Call 1-800-898-7180."),
+    ]) == [(spanish, e) for e in (
+        "Report at {port} at 4:00, about 4 hours before. Call 1-800-898-7180.",
+        "Report at the port at 4:30, about 4 hours before. Call 1-800-898-7180.",
+        "Report at {port} at 4:30, about four hours before. Call 1-800-898-7180.")]
 
 
 EDITED = "La corte le da un intérprete gratis."
