@@ -44,6 +44,7 @@ def test_a_chosen_hour_not_before_the_hearing_is_not_planned():
 
 def ask_for_it(phone: Phone) -> str:
     reply = phone.talk(*SAVE)
+    assert "Ahí también puede pedir un aviso el día de la audiencia, antes de salir." in reply
     reply = phone.send("menu")
     reply = phone.send(choose(reply, "Ver mi audiencia"))
     reply = phone.send(choose(reply, "Aviso el día de la audiencia"))
