@@ -222,17 +222,13 @@ def m008_destroyed_keys(db: sqlite_utils.Database) -> None:
     # the two commits, the key would outlive its person; this list lets the next sweep finish.
     db.execute("CREATE TABLE destroyed_keys (key_id TEXT PRIMARY KEY, destroyed_at TEXT NOT NULL)")
 
-@migrations()
-def m009_travel_reminders(db: sqlite_utils.Database) -> None:
-    # A new kind of reminder, to set out days ahead where the place to report is in another city.
-    # The CHECK on `kind` only widens, so every row already there still meets it, and SQLite's
-    # own procedure for changing a CHECK applies: rewrite the stored CREATE TABLE and bump the
-    # schema version. Rebuilding the table instead would, with foreign keys on (they cannot be
-    # turned off inside the migration's transaction), delete the early delivery reports that
-    # point at its rows.
-    old = "CHECK (kind IN ('welcome', 'monthly', 'week_before', 'day_before', 'day_after'))"
-    new = ("CHECK (kind IN ('welcome', 'monthly', 'week_before', 'travel', 'day_before', "
-           "'day_after'))")
+def _widen_reminder_kinds(db: sqlite_utils.Database, old: str, new: str) -> None:
+    """Allow more reminder kinds. The CHECK on `kind` only widens, so every row already there
+    still meets it, and SQLite's own procedure for such a change applies (sqlite.org/
+    lang_altertable.html, "other kinds of table schema changes"): rewrite the stored CREATE
+    TABLE and bump the schema version. Rebuilding the table instead would, with foreign keys on
+    (they cannot be turned off inside the migration's transaction), delete the early delivery
+    reports that point at its rows."""
     (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' "
                         "AND name = 'reminders'").fetchone()
     if old not in sql:
@@ -248,6 +244,23 @@ def m009_travel_reminders(db: sqlite_utils.Database) -> None:
     (check,) = db.execute("PRAGMA integrity_check").fetchone()
     if check != "ok":
         raise RuntimeError(f"reminders table after widening its kind CHECK: {check}")
+
+
+@migrations()
+def m009_travel_reminders(db: sqlite_utils.Database) -> None:
+    # A new kind of reminder, to set out days ahead where the place to report is in another city.
+    _widen_reminder_kinds(
+        db, "CHECK (kind IN ('welcome', 'monthly', 'week_before', 'day_before', 'day_after'))",
+        "CHECK (kind IN ('welcome', 'monthly', 'week_before', 'travel', 'day_before', 'day_after'))")
+
+
+@migrations()
+def m010_hearing_day_reminder(db: sqlite_utils.Database) -> None:
+    # The moment (UTC) a person asked to be written to on the day of this hearing, before they
+    # leave; NULL when they did not ask. A new hearing date clears it: it was for the old day.
+    db.execute("ALTER TABLE hearings ADD COLUMN hearing_day_at TEXT")
+    _widen_reminder_kinds(db, "'day_before', 'day_after'",
+                          "'day_before', 'hearing_day', 'day_after'")
 
 
 def default_key_store(database: str) -> str:

@@ -16,7 +16,7 @@ from . import store
 from .db import get_db, write
 from .engine import REMINDER_NODES, Conversation, Engine
 from .eventlog import contact_ref, event
-from .reminders import DAY_AFTER, MONTHLY, WELCOME, next_allowed
+from .reminders import DAY_AFTER, HEARING_DAY, MONTHLY, WELCOME, next_allowed
 from .sender import CLOCK_SKEW, Outgoing, SendError, Sent
 from .sms import for_sms
 from .vault import KeyGone
@@ -56,6 +56,7 @@ TEMPLATE_VARIABLES = {"welcome": ("shelter",),
                       "week_before": ("name", "when", "port", "report_and_travel"),
                       "travel": ("name", "when", "report", "travel"),
                       "day_before": ("name", "when", "port", "report"),
+                      "hearing_day": ("name", "when", "port", "report"),
                       "day_after": ("name",), "monthly": ()}
 
 
@@ -210,7 +211,9 @@ class Dispatcher:
                              stop, now)
             event("reminder_skipped", contact=ref, kind=row["kind"], reason=stop)
             return "skipped"
-        allowed = next_allowed(now, city.zone, self.engine.schedule)
+        # The hearing-day reminder comes at the hour the person chose, night or not.
+        allowed = now if row["kind"] == HEARING_DAY else next_allowed(now, city.zone,
+                                                                         self.engine.schedule)
         if allowed > now:   # late (the scheduler was down): never at night
             with write(db):
                 queue.retry_at(db, row["id"], allowed, now, attempted=False,

@@ -26,6 +26,7 @@ from .views import (
     Text,
     ViewInput,
     draft_moment,
+    hearing_day_moment,
     placeholders,
 )
 
@@ -215,6 +216,10 @@ class _Step:
             for key, clock_key in (("starts_at", "time"), ("report_at", "report_time")):
                 moment = draft_moment(data, self.engine.cities, clock_key)
                 data[key] = moment.isoformat() if moment else None
+        if effect == "set_hearing_day":
+            moment = hearing_day_moment(self.context, self.engine.cities, data.get("hearing_id"),
+                                        data.get("leave_time"))
+            data["hearing_day_at"] = moment.isoformat() if moment else None
         if effect == "set_language":
             self.language = data["language"]
         if effect in ENDS_PARKED:

@@ -31,6 +31,11 @@ def _apply(db, contact_id: int, effect: Effect, engine: Engine, now: datetime,
     elif effect.name == "save_hearing":
         hearing = store.hearing_row(db, store.save_hearing(db, contact_id, data, now))
         queue.schedule_hearing(db, hearing, engine.cities[hearing["city"]], engine.schedule, now)
+    elif effect.name == "set_hearing_day":
+        hearing = store.set_hearing_day(db, contact_id, data.get("hearing_id"),
+                                        data.get("hearing_day_at"), now)
+        if hearing:
+            queue.schedule_hearing(db, hearing, engine.cities[hearing["city"]], engine.schedule, now)
     elif effect.name == "delete_hearing":
         store.delete_hearing(db, contact_id, data.get("hearing_id"))   # its reminders cascade
     elif effect.name == "close_hearing":

@@ -433,6 +433,21 @@ def read_hearing(text: str, a: Asking) -> Answer:
     return Answer(None)
 
 
+def read_leave_time(text: str, a: Asking) -> Answer:
+    """The clock time of the hearing-day reminder, before the person leaves; a no is none.
+    Read like a report time (before dawn without a.m. or p.m.), on the hearing's clock."""
+    if any(t in NO for t in _yes_no_words(text)):
+        return Answer("no", None)
+    result = dates.parse_time(text, default_period="report")
+    if not result.value:
+        return Answer(None)
+    hearing = a.context.hearing(a.vars.get("hearing_id"))
+    city = a.cities.get(hearing.city) if hearing else None
+    if city and result.value >= hearing.starts_at.astimezone(ZoneInfo(city.court_zone)).time():
+        return Answer(None, reason="after_hearing")
+    return Answer("ok", result.value.isoformat("minutes"))
+
+
 def read_phone(text: str, a: Asking) -> Answer:
     """A typed number; one that could be from the US is asked about, never made Mexican."""
     typed = read_typed_phone(text)
@@ -531,6 +546,7 @@ INPUTS: dict[str, InputType] = {
     "person": InputType(read_person, frozenset({"ok", "new"}), person_options),
     "member": InputType(read_member, frozenset({"ok"}), member_options),
     "hearing": InputType(read_hearing, frozenset({"ok"})),
+    "leave_time": InputType(read_leave_time, frozenset({"ok", "no"})),
     "phone": InputType(read_phone, frozenset({"ok", "ambiguous"})),
     "phone_country": InputType(read_phone_country, frozenset({"ok", "retype"}),
                                phone_country_options),
@@ -538,7 +554,8 @@ INPUTS: dict[str, InputType] = {
     "registration": InputType(read_registration, frozenset({"ok"})),
 }
 # Reasons an answer can be refused, beyond "unknown", per input.
-REASONS = {"date": {"past"}, "report_time": {"after_hearing"}, "a_number": {"digits"}}
+REASONS = {"date": {"past"}, "report_time": {"after_hearing"}, "a_number": {"digits"},
+           "leave_time": {"after_hearing"}}
 
 
 def _needs_a_number(vars: dict, context: Context, now: datetime) -> bool:

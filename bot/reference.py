@@ -16,7 +16,9 @@ class Source:
     tag: str
     title: str
     verified_on: dt.date
+    facts: int | None = None   # the section of the FACTS sheet that records what it says
     url: str | None = None
+    citation: str | None = None   # court and reporter, or publication and date
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,22 @@ class Reference:
 
 KINDS = {"legal", "shelter", "humanitarian"}
 TAGS = {"GOV", "NGO", "PRESS", "2nd"}
+FACTS_SECTIONS = range(1, 9)
+
+
+def _source_errors(key: str, spec: dict) -> list[str]:
+    """What keeps a reviewer from following a source: no tag or date, nowhere to find it."""
+    errors = []
+    if spec.get("tag") not in TAGS or not isinstance(spec.get("verified_on"), dt.date):
+        errors.append(f"source {key}: needs a tag among {sorted(TAGS)} and a verified_on date")
+    url, citation = spec.get("url"), spec.get("citation")
+    if not (isinstance(url, str) and url.startswith("https://")) and \
+            not (isinstance(citation, str) and citation.strip()):
+        errors.append(f"source {key}: needs a url (https://...) or a full citation "
+                      "(court and reporter, or publication and date)")
+    if spec.get("facts") not in FACTS_SECTIONS:
+        errors.append(f"source {key}: needs facts: the FACTS section (1 to 8) that records it")
+    return errors
 
 
 def _read(directory: str, name: str) -> tuple[str, dict]:
@@ -62,9 +80,7 @@ def load_reference(directory: str = DATA_DIR) -> Reference:
         except TypeError as exc:
             errors.append(f"{path}: source {key}: {exc}")
             continue
-        if spec.get("tag") not in TAGS or not isinstance(spec.get("verified_on"), dt.date):
-            errors.append(f"{path}: source {key}: needs a tag among {sorted(TAGS)} and a "
-                          "verified_on date")
+        errors += [f"{path}: {error}" for error in _source_errors(key, spec)]
     try:
         places = load_places(directory)
     except DataError as exc:

@@ -66,8 +66,10 @@ def schedule_hearing(db: Database, hearing: dict, city: City, schedule: Schedule
                      now: dt.datetime) -> None:
     """Plan a saved or changed hearing's reminders from now on, replacing its pending ones, on
     the clock of the city where the person waits."""
+    day_at = hearing.get("hearing_day_at")
     planned = plan(dt.datetime.fromisoformat(hearing["starts_at"]), city.zone,
                    dt.datetime.fromisoformat(hearing["created_at"]), now, schedule,
+                   dt.datetime.fromisoformat(day_at) if day_at else None,
                    travel=city.travel is not None)
     replace_plan(db, hearing["id"], planned, now)
     event("reminders_planned", hearing=hearing["id"], count=len(planned))

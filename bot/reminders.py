@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 WEEK_BEFORE, DAY_BEFORE, DAY_AFTER, MONTHLY = "week_before", "day_before", "day_after", "monthly"
 TRAVEL = "travel"     # only where the report place is in another city: leave days ahead
 WELCOME = "welcome"   # not planned: the first message to someone a shelter registered
-KINDS = (WELCOME, MONTHLY, WEEK_BEFORE, TRAVEL, DAY_BEFORE, DAY_AFTER)
+# Only when the person asks for it, at the time they chose: the one reminder that may fall in
+# the quiet hours, since people leave for the port before dawn.
+HEARING_DAY = "hearing_day"
+KINDS = (WELCOME, MONTHLY, WEEK_BEFORE, TRAVEL, DAY_BEFORE, HEARING_DAY, DAY_AFTER)
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,11 @@ def _at(day: dt.date, hour: int, zone: str) -> dt.datetime:
 
 
 def full_plan(starts_at: dt.datetime, zone: str, registered_at: dt.datetime,
-              schedule: Schedule, *, travel: bool) -> list[Planned]:
+              schedule: Schedule, hearing_day_at: dt.datetime | None = None, *,
+              travel: bool) -> list[Planned]:
     """Every reminder of a hearing, past ones included, in the person's zone; with `travel`
-    (the report place is in another city) one more, days ahead, to set out in time."""
+    (the report place is in another city) one more, days ahead, to set out in time; with the
+    hearing-day reminder at the moment the person chose, if it is before the hearing."""
     day = starts_at.astimezone(ZoneInfo(zone)).date()
     week_before = _at(day - dt.timedelta(days=schedule.week_before_days),
                       schedule.week_before_hour, zone)
@@ -86,13 +91,18 @@ def full_plan(starts_at: dt.datetime, zone: str, registered_at: dt.datetime,
                                         schedule.travel_hour, zone)))
     plan += [Planned(DAY_BEFORE, _at(day - dt.timedelta(days=1), schedule.day_before_hour, zone)),
              Planned(DAY_AFTER, _at(day + dt.timedelta(days=1), schedule.day_after_hour, zone))]
-    return [Planned(p.kind, out_of_quiet_hours(p.due_at, zone, schedule), p.seq) for p in plan]
+    planned = [Planned(p.kind, out_of_quiet_hours(p.due_at, zone, schedule), p.seq) for p in plan]
+    if hearing_day_at and hearing_day_at < starts_at:
+        planned.insert(-1, Planned(HEARING_DAY, hearing_day_at.astimezone(dt.UTC)))
+    return planned
 
 
 def plan(starts_at: dt.datetime, zone: str, registered_at: dt.datetime, now: dt.datetime,
-         schedule: Schedule, *, travel: bool) -> list[Planned]:
+         schedule: Schedule, hearing_day_at: dt.datetime | None = None, *,
+         travel: bool) -> list[Planned]:
     """Return the reminders still ahead of now; a hearing saved late gets only those."""
-    return [p for p in full_plan(starts_at, zone, registered_at, schedule, travel=travel)
+    return [p for p in full_plan(starts_at, zone, registered_at, schedule, hearing_day_at,
+                                 travel=travel)
             if p.due_at > now]
 
 

@@ -113,6 +113,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TWILIO_TEMPLATE_TRAVEL", None,
             "ContentSid of the approved reminder to set out, for a place to report in another city."),
     Setting("TWILIO_TEMPLATE_DAY_BEFORE", None, "ContentSid of the approved day-before reminder."),
+    Setting("TWILIO_TEMPLATE_HEARING_DAY", None,
+            "ContentSid of the approved hearing-day reminder (sent only to who asked for it)."),
     Setting("TWILIO_TEMPLATE_DAY_AFTER", None, "ContentSid of the approved day-after question."),
     Setting("TWILIO_TEMPLATE_MONTHLY", None, "ContentSid of the approved monthly reminder."),
     Setting("HEARTBEAT_MAX_AGE_SECONDS", 300, "Scheduler heartbeat older than this is unhealthy."),

@@ -218,12 +218,25 @@ def save_hearing(db: Database, contact_id: int, data: dict, now: datetime) -> in
                    [vault().seal(data["a_number"], contact_key(db, contact_id)), person_id])
     values = [data["city"], data["starts_at"], data.get("report_at"), _iso(now)]
     if replaced:
-        db.execute("UPDATE hearings SET city = ?, starts_at = ?, report_at = ?, updated_at = ? "
-                   "WHERE id = ?", [*values, replaced["id"]])
+        # A leave-time reminder chosen for the old day would wake the person on the wrong one.
+        db.execute("UPDATE hearings SET city = ?, starts_at = ?, report_at = ?, updated_at = ?, "
+                   "hearing_day_at = CASE WHEN starts_at = ? THEN hearing_day_at END "
+                   "WHERE id = ?", [*values, data["starts_at"], replaced["id"]])
         return replaced["id"]
     cursor = db.execute("INSERT INTO hearings (city, starts_at, report_at, updated_at, person_id, "
                         "created_at) VALUES (?, ?, ?, ?, ?, ?)", [*values, person_id, _iso(now)])
     return cursor.lastrowid
+
+
+def set_hearing_day(db: Database, contact_id: int, hearing_id, moment: str | None,
+                    now: datetime) -> dict | None:
+    """Keep the moment a person chose for the hearing-day reminder; return the hearing row."""
+    hearing = _own_hearing(db, contact_id, hearing_id)
+    if not hearing:
+        return None
+    db.execute("UPDATE hearings SET hearing_day_at = ?, updated_at = ? WHERE id = ?",
+               [moment, _iso(now), hearing["id"]])
+    return hearing_row(db, hearing["id"])
 
 
 def delete_hearing(db: Database, contact_id: int, hearing_id) -> None:

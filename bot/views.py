@@ -165,6 +165,25 @@ def draft_moment(vars: dict, cities: dict[str, City], clock_key: str) -> datetim
     return None
 
 
+def hearing_day_moment(context, cities: dict[str, City], hearing_id, leave_time: str | None
+                       ) -> datetime | None:
+    """The UTC moment of a clock time on a saved hearing's day, on the hearing's clock."""
+    hearing = context.hearing(hearing_id)
+    city = cities.get(hearing.city) if hearing else None
+    if not city or not leave_time:
+        return None
+    day = hearing.starts_at.astimezone(ZoneInfo(city.court_zone)).date()
+    return court_time(city, day, time.fromisoformat(leave_time))
+
+
+def view_leave_when(v: ViewInput) -> Part:
+    """When the hearing-day reminder will come, with its clock named."""
+    hearing = v.context.hearing(v.vars.get("hearing_id"))
+    moment = hearing_day_moment(v.context, v.cities, v.vars.get("hearing_id"),
+                                v.vars.get("leave_time"))
+    return When(moment, v.cities[hearing.city]) if moment else Raw("")
+
+
 def view_date(v: ViewInput) -> Part:
     return Day(date.fromisoformat(v.vars["date"]))
 
@@ -242,8 +261,8 @@ def _report_line(hearing: Hearing, person_name: str, city: City) -> Part:
     if hearing.report_at:
         return Text(N_("{name}: preséntese en {port} el {when}."),
                     {**names, "when": When(hearing.report_at, city)})
-    return Text(N_("{name}: la audiencia es el {when}. La hora para presentarse "
-                   "en {port} está en su hoja. Casi siempre es unas 4 horas antes."),
+    return Text(N_("{name}: la audiencia es el {when}. Preséntese en {port} a la hora de su "
+                   "hoja: por lo general, unas 4 horas antes, a veces más temprano."),
                 {**names, "when": When(hearing.starts_at, city)})
 
 
@@ -271,15 +290,15 @@ def view_this_hearing(v: ViewInput) -> Part:
 
 
 def view_this_report(v: ViewInput) -> Part:
-    """Where to report, and when: the saved time, or that it is on the sheet."""
+    """Where to report, and when: the saved time, or that it is on the sheet (the date is
+    already in the reminder, so it is not said twice)."""
     hearing = _this(v)
     city = v.cities[hearing.city]
     if hearing.report_at:
-        # The hearing's day was just said: its hour is enough.
         return Text(N_("Preséntese en {port} ese día: {time}."), {
             "port": report_place(city), "time": When(hearing.report_at, city, time_only=True)})
-    return Text(N_("Preséntese en {port}. La hora está en su hoja: casi siempre es unas 4 horas "
-                   "antes."), {"port": report_place(city)})
+    return Text(N_("Preséntese en {port} a la hora de su hoja: por lo general, unas 4 horas "
+                   "antes, a veces más temprano."), {"port": report_place(city)})
 
 
 def view_late(v: ViewInput) -> Part:
@@ -291,8 +310,8 @@ def view_late(v: ViewInput) -> Part:
         report_at = draft_moment(v.vars, v.cities, "report_time")
         when = (Text(N_("Preséntese en {port} el {when}."),
                      {"port": report_place(city), "when": When(report_at, city)}) if report_at else
-                Text(N_("La hora para presentarse en {port} está en su hoja. Casi siempre es "
-                        "unas 4 horas antes."), {"port": report_place(city)}))
+                Text(N_("La hora para presentarse en {port} está en su hoja. Por lo general es "
+                        "unas 4 horas antes, a veces más temprano."), {"port": report_place(city)}))
         return Lines((Text(N_("Su audiencia es muy pronto.")), when, Text(N_(
             "Lleve su Aviso de Comparecencia (NTA), la hoja del programa MPP, una "
             "identificación con foto y sus pruebas."))))
@@ -329,13 +348,18 @@ def view_organizations(v: ViewInput) -> Part:
 
 
 def view_a_number_steps(v: ViewInput) -> Part:
-    """Tell what to type on the hotline: each saved A-number as 9 digits."""
+    """Say how the line wants the A-number; a saved one is shown only when asked for."""
+    if any(p.a_number for p in v.context.people):
+        return Text(N_("Le pedirá el número A: escriba 1 para verlo."))
+    return Text(N_("Le pedirá su número A: marque sus 9 números. Si tiene 8, marque un 0 antes."))
+
+
+def view_a_numbers(v: ViewInput) -> Part:
+    """Show each saved A-number in full, as the hotline wants it: the person asked for it."""
     people = [p for p in v.context.people if p.a_number]
     if not people:
-        return Text(N_("Cuando le pidan el número A, marque sus 9 números. Si tiene 8, "
-                       "marque un 0 antes."))
-    return Lines((Text(N_("Cuando le pidan el número A, marque:")), *(
-        Raw(f"- {p.name}: {p.a_number.zfill(9)}") for p in people)))
+        return Text(N_("No hay un número A guardado en este teléfono."))
+    return Lines(tuple(Raw(f"- {p.name}: {p.a_number.zfill(9)}") for p in people))
 
 
 def view_people(v: ViewInput) -> Part:
@@ -498,6 +522,8 @@ VIEWS: dict[str, Callable[[ViewInput], Part]] = {
     "port_times": view_port_times,
     "organizations": view_organizations,
     "a_number_steps": view_a_number_steps,
+    "a_numbers": view_a_numbers,
+    "leave_when": view_leave_when,
     "this_hearing": view_this_hearing,
     "this_report": view_this_report,
     "late": view_late,

@@ -29,7 +29,7 @@ ANSWERS = [
     ("me robaron mis papeles", ["llame al 911", "número A", "acis.eoir.justice.gov"]),
     ("me cambié de casa", ["5 días hábiles", "EOIR-33/IC", "EOIR Respondent Access", "copia a DHS"]),
     ("como cruzo el rio", ["puede costarle la vida", "se ahogaron", "preséntese en el puerto"]),
-    ("quiero pedir asilo en mexico", ["COMAR", "30 días hábiles", "quedarse en el estado",
+    ("quiero pedir asilo en mexico", ["COMAR", "30 días hábiles", "quedarse en ese estado",
                                       "puede afectar su asilo", "abogado"]),
     ("no me dejaron pasar en el puente", ["pida un papel con su nueva fecha", "confirme esa fecha"]),
     ("cerraron el puente", ["pida un papel con su nueva fecha"]),
@@ -137,13 +137,13 @@ def test_the_river_answer_leads_to_the_port_instructions(phone):
     reply = phone.send("puedo cruzar por el rio bravo?")
     assert "se ahogaron" in reply
     port = phone.send(choose(reply, "Hora para ir al puerto"))
-    assert "Siempre vale la hora de su hoja" in port
+    assert "casi siempre viene en su hoja" in port
 
 
 def test_comar_from_the_emergency_menu_has_both_cautions(phone):
     reply = phone.send("estoy en peligro")
     reply = phone.send(choose(reply, "Pedir asilo en México"))
-    assert "quedarse en el estado" in reply and "puede afectar" in reply
+    assert "quedarse en ese estado" in reply and "puede afectar" in reply
 
 
 def test_turned_away_offers_to_save_the_new_date(phone):

@@ -37,7 +37,7 @@ def test_nogales_without_a_report_time_names_the_el_paso_clock_and_the_rule(phon
     phone.talk(*SAVE_NOGALES)
     reply = phone.send("a q hora tengo que estar en la garita")
     assert "la audiencia es el lunes 15 de marzo de 2027, 8:30 a. m., hora de El Paso" in reply
-    assert "está en su hoja. Casi siempre es unas 4 horas antes" in reply
+    assert "a la hora de su hoja: por lo general, unas 4 horas antes, a veces más temprano" in reply
 
 
 def test_what_the_day_is_like_and_what_to_bring(phone):
@@ -95,17 +95,22 @@ def test_free_phrases_reach_the_content(app, phrase, expected):
     assert expected in Phone(app).send(phrase)
 
 
-def test_case_status_walks_the_hotline_with_the_persons_own_a_number(phone):
+def test_case_status_leads_with_the_free_website_and_shows_the_a_number_only_when_asked(phone):
     phone.talk(*SAVE_NOGALES)
     reply = phone.send("como reviso mi caso")
-    assert "1-800-898-7180" in reply and "acis.eoir.justice.gov" in reply
-    assert "- Ana: 012345678" in reply          # 8 digits typed, 9 on the hotline
+    assert reply.index("acis.eoir.justice.gov/es") < reply.index("1-800-898-7180")
+    assert "puede costar o no conectar" in reply and "gratis con internet" in reply
+    assert "Ninguna le da la hora para ir al puerto" in reply
+    assert "12345678" not in reply               # the A-number stays hidden until asked for
     assert "cada mes" in reply and "no es consejo legal" in reply
+    reply = phone.send("1")
+    assert "- Ana: 012345678" in reply          # 8 digits typed, 9 on the hotline
 
 
 def test_case_status_without_an_a_number_explains_the_leading_zero(phone):
     reply = phone.talk("hola", "5")
     assert "marque sus 9 números. Si tiene 8, marque un 0 antes" in reply
+    assert "No hay un número A guardado" in phone.send("1")
 
 
 EMERGENCY_WORDS = ["peligro", "estoy en peligro", "me quieren secuestrar", "secuestro",

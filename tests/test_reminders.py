@@ -143,7 +143,7 @@ def test_without_a_template_outside_the_window_it_falls_back_to_sms(app, twilio)
     sent = twilio.requests[-1]["form"]
     assert sent["To"] == "+526641234567" and sent["From"] == "+15005550006"
     assert "mañana es la audiencia" in sent["Body"]                    # GSM-7 has ñ ...
-    assert "una identificacion con foto" in sent["Body"]               # ... but not ó
+    assert "ordenar su deportacion" in sent["Body"]                    # ... but not ó
 
 
 @pytest.mark.parametrize("failure", [(429, 20429), (500, 20500), (503, 20503), (400, 30003)])
