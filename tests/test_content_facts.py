@@ -182,3 +182,11 @@ def test_the_whatsapp_templates_say_what_the_reminders_say(engine):
         assert template == expected, kind
         used = set(re.findall(r"\{\{(\d)\}\}", template))
         assert used == {str(n) for n in range(1, len(TEMPLATE_VARIABLES[kind]) + 1)}, kind
+
+
+def test_every_message_naming_the_1800_line_warns_it_may_cost_or_not_connect_from_mexico(engine):
+    warned = re.compile(r"desde méxico.*(costar|se cobra|no entra|no conectar)", re.IGNORECASE | re.DOTALL)
+    naming = [text for text in every_message(engine, "es") if "1-800" in text]
+    assert len(naming) >= 3
+    for text in naming:
+        assert warned.search(text), text
