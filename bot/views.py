@@ -453,10 +453,18 @@ def view_this_travel(v: ViewInput) -> Part:
 def view_travel_note(v: ViewInput) -> Part:
     """The week before, the same in a line: how far, and to leave days before."""
     city = v.cities[_this(v).city]
-    if not city.travel:
+    travel = city.travel
+    if not travel:
         return Raw("")
-    return Lines((_distance(city) or Text(N_("Tiene que llegar a {to}."), {"to": Raw(city.report.town)}),
-                  Text(N_("Salga días antes."))), sep=" ")
+    # The report line just above names the place: how far it is, in few words.
+    if travel.km_over and city.town:
+        far = Text(N_("Son más de {km} km de camino."), {"km": Raw(str(travel.km_over))})
+    elif travel.hours and city.town:
+        far = Text(N_("Son de {low} a {high} horas de camino."), {
+            "low": Raw(str(travel.hours[0])), "high": Raw(str(travel.hours[1]))})
+    else:
+        far = Text(N_("Tiene que llegar a {to}."), {"to": Raw(city.report.town)})
+    return Lines((far, Text(N_("Salga días antes."))), sep=" ")
 
 
 def view_clock_rule(v: ViewInput) -> Part:

@@ -64,6 +64,7 @@ def test_case_status_leads_with_the_website_and_warns_the_line_may_cost(engine):
 def test_the_reminders_before_a_hearing_state_the_consequence_and_ask_to_plan(engine, node):
     text = said(engine, node)
     assert "el juez puede ordenar su deportación" in text
+    assert "Vaya aunque no tenga abogado" in text
     assert re.search(r"quién (va a cuidar|cuida) a sus niños", text)
     assert {"ina-240-b-5", "matter-of-jj-rodriguez"} <= set(engine.flows[node].sources)
 

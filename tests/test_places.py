@@ -169,7 +169,7 @@ def test_mexicali_reminders_name_san_ysidro_and_the_trip_three_days_before(app):
     week, travel, day = sent_by(app, [dt.datetime.fromisoformat(due) for _, due in planned[:3]])
     for body in (week, travel, day):
         assert "San Ysidro (Tijuana)" in body and "Calexico" not in body
-    assert "Tijuana queda a mas de 160 km de Mexicali. Salga dias antes." in week
+    assert "Son mas de 160 km de camino. Salga dias antes." in week
     assert "Tijuana queda a mas de 160 km de Mexicali. Tiene que ir por su cuenta." in travel
     assert "el dia antes es tarde" in travel
     assert "160 km" not in day
@@ -184,7 +184,7 @@ def test_nogales_reminders_name_ciudad_juarez_on_both_clocks_and_the_trip(app):
     for body in (week, travel, day):
         assert "el puente que dice su hoja (Ciudad Juarez)" in body and "Arizona" not in body
         assert "4:30 a. m., hora de El Paso, que son las 3:30 a. m. en Nogales" in body
-    assert "De Nogales a Ciudad Juarez son de 7 a 8 horas de camino. Salga dias antes." in week
+    assert "Son de 7 a 8 horas de camino. Salga dias antes." in week
     assert "Tiene que ir por su cuenta" in travel
 
 
@@ -270,7 +270,7 @@ def test_whatsapp_templates_name_the_place_and_carry_the_trip(tmp_path, twilio):
     week, travel = variables
     assert week["3"] == "San Ysidro (Tijuana)"
     assert week["4"] == ("Preséntese en San Ysidro (Tijuana) ese día: 4:30 a. m., hora de San Diego. "
-                         "Tijuana queda a más de 160 km de Mexicali. Salga días antes.")
+                         "Son más de 160 km de camino. Salga días antes.")
     assert travel["4"] == ("Tijuana queda a más de 160 km de Mexicali. Tiene que ir por su cuenta. "
                            "Salga días antes: el día antes es tarde.")
     assert all("\n" not in value for v in variables for value in v.values())
