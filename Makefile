@@ -35,7 +35,7 @@ catalogs: $(VENV)/.installed
 run: install
 	@if [ -z "$$PUBLIC_BASE_URL" ] && ! grep -qs '^PUBLIC_BASE_URL' instance/config.py; then \
 		export PUBLIC_BASE_URL=http://$(HOST):$(PORT); fi; \
-	$(BIN)/flask --app bot banner; \
+	$(BIN)/flask --app bot banner --host $(HOST) --port $(PORT); \
 	$(BIN)/flask --app bot scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app bot run --host $(HOST) --port $(PORT)

@@ -87,8 +87,10 @@ def understand_command(text: str, state: str, now_text: str | None) -> None:
 
 
 @click.command("banner")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The host `flask run` listens on.")
+@click.option("--port", default=5000, show_default=True, help="The port `flask run` listens on.")
 @with_appcontext
-def banner_command() -> None:
+def banner_command(host: str, port: int) -> None:
     """Print how to talk to the running bot."""
     config = current_app.config
     if isinstance(current_app.extensions["sender"], DryRunSender):
@@ -103,7 +105,7 @@ def banner_command() -> None:
     else:
         webhook = f"checks X-Twilio-Signature against {config['PUBLIC_BASE_URL']}"
     click.echo(f"""
-Mi Audiencia is starting on http://127.0.0.1:5000
+Mi Audiencia is starting on http://{host}:{port}
 Webhook: POST /twilio/messages ({webhook}).
 Database: {config['DATABASE']}
 Sender: {outbound}.

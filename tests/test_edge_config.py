@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import uuid
 
 import pytest
 from conftest import TOKEN, sign
+from flask.cli import FlaskGroup
 
 from bot import create_app, settings
 
@@ -93,3 +96,28 @@ def test_the_banner_says_why_the_webhook_refuses(production):
     public = production(PUBLIC_BASE_URL="http://127.0.0.1:5000")
     assert "against http://127.0.0.1:5000" in public.test_cli_runner().invoke(
         args=["banner"]).output
+
+
+def test_the_banner_says_the_host_and_port_the_bot_listens_on(production):
+    said = production().test_cli_runner().invoke(args=["banner", "--host", "0.0.0.0", "--port", "8080"])
+    assert "starting on http://0.0.0.0:8080" in said.output
+
+
+def test_every_command_in_the_readme_table_exists(production):
+    with open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    table = readme.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    commands = set()
+    for cell in re.findall(r"^\| `flask --app bot ([^`]+)`", table, re.MULTILINE):
+        words = [w for w in cell.split() if re.fullmatch(r"[a-z][a-z-]*", w)]
+        commands.add(tuple(words[:2]) if words[0] in GROUPS else (words[0],))
+    assert len(commands) >= 14
+    app = production()
+    # As `flask --app bot` sees them: the app's commands and those of the package's entry points.
+    cli, runner = FlaskGroup(create_app=lambda: app), app.test_cli_runner()
+    for command in sorted(commands):
+        result = runner.invoke(cli, args=[*command, "--help"])
+        assert result.exit_code == 0, (command, result.output)
+
+
+GROUPS = {"flows", "reminders", "shelters", "volunteers", "contacts", "keys"}
