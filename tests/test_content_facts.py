@@ -170,14 +170,14 @@ def templates() -> dict[str, str]:
 
 def test_the_whatsapp_templates_say_what_the_reminders_say(engine):
     documented = templates()
-    reminders = {"week_before", "day_before", "hearing_day", "day_after", "monthly"}
+    reminders = {"welcome", "week_before", "day_before", "hearing_day", "day_after", "monthly"}
     assert set(documented) >= reminders
     for kind, template in documented.items():
         if kind not in reminders:
             continue
         node = engine.flows[f"reminders.{kind}"]
         expected = "\n".join(node.say).replace("{this_hearing}", "{{1}}: {{2}}. Puerto: {{3}}.") \
-            .replace("{this_report}", "{{4}}").replace("{name}", "{{1}}") \
+            .replace("{this_report}", "{{4}}").replace("{name}", "{{1}}").replace("{shelter}", "{{1}}") \
             .replace("\n{travel_note}", "")   # the week-before template carries it in {{4}}
         expected += "".join(f"\n{n}. {o.label}" for n, o in enumerate(node.options, 1))
         assert template == expected, kind
