@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
-from . import audit, guard, shelters, store
+from . import audit, guard, outcomes, shelters, store
 from . import reminder_queue as queue
 from .context import Desk
 from .db import flush_wal, get_db, write
@@ -156,6 +156,7 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
                 event("action", contact=ref, action=effect.name)
             deleted = any(e.name == "delete_contact" for e in outcome.effects)
             if not deleted:
+                _learn(db, contact["id"], state, context, outcome, text, engine, now)
                 store.save_conversation(db, contact["id"], outcome.state, now)
         if deleted:
             flush_wal(db)
@@ -167,6 +168,13 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
         event("error", logging.ERROR, contact=ref, where="inbound", error=type(exc).__name__,
               at=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}")
         return [_say(engine, catalogs, ERROR, DEFAULT_LANGUAGE)]
+
+
+def _learn(db, contact_id: int, state, context, outcome: Outcome, text: str, engine: Engine,
+           now: datetime) -> None:
+    """Keep what the step tells about how hearings go."""
+    if outcome.answered and outcome.answered[0] == outcomes.DAY_AFTER_NODE:
+        outcomes.record(db, state.vars.get("hearing_id"), outcome.answered[1], now)
 
 
 def _replies(outcome: Outcome, form, sender, ref: str, is_new: bool, catalogs) -> list[str]:
