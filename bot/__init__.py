@@ -55,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None, *,
         safekeeping,
         scheduler,
         sender,
+        unknown,
         webhook,
     )
 
@@ -70,5 +71,6 @@ def create_app(test_config: dict[str, Any] | None = None, *,
     admin.init_app(app)
     health.init_app(app)
     safekeeping.init_app(app)
+    unknown.init_app(app)
     return app
 

@@ -146,10 +146,36 @@ def contacts_import(file, shelter_name: str, dry_run: bool) -> None:
 
 
 @click.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
+@click.option("--weeks", default=health.OUTCOME_WEEKS, show_default=True, type=click.IntRange(1),
+              help="Count the day-after answers of this many weeks back.")
 @with_appcontext
-def stats_command() -> None:
-    """Counts for operators: people, opt-outs, hearings this week, reminders in the last day."""
-    click.echo(json.dumps(health.stats(get_db(), _now()), indent=2))
+def stats_command(as_json: bool, weeks: int) -> None:
+    """Counts for operators: people, opt-outs, hearings this week, reminders in the last day,
+    and how hearings went (the answers to the day-after question) per court and week."""
+    numbers = health.stats(get_db(), _now(), weeks)
+    click.echo(json.dumps(numbers, indent=2) if as_json else "\n".join(stats_lines(numbers)))
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def stats_lines(numbers: dict) -> list[str]:
+    """Lay the stats out for reading: the totals, then a table of day-after answers."""
+    lines = [f"{key}: {numbers[key]}" for key in numbers
+             if key not in ("hearings_next_7_days", "hearing_outcomes")]
+    lines.append("hearings_next_7_days: " + (", ".join(
+        f"{court} {n}" for court, n in numbers["hearings_next_7_days"].items()) or "none"))
+    found = numbers["hearing_outcomes"]
+    lines += ["", "How hearings went (answers to the day-after question; missed = share of "
+              "answers):",
+              f"{'court':24} {'week':9} {'went':>5} {'new date':>8} {'missed':>6} "
+              f"{'no answer':>9} {'missed %':>8}"]
+    for row in [*found["by_court_and_week"], {"court": "all", "week": "", **found["total"]}]:
+        lines.append(f"{row['court']:24} {row['week']:9} {row['went']:5} {row['new_date']:8} "
+                     f"{row['missed']:6} {row['no_answer']:9} {_share(row['missed_share']):>8}")
+    return lines
 
 
 @click.command("audit")

@@ -263,6 +263,30 @@ def m010_hearing_day_reminder(db: sqlite_utils.Database) -> None:
                           "'day_before', 'hearing_day', 'day_after'")
 
 
+@migrations()
+def m013_outcomes_and_unknown_messages(db: sqlite_utils.Database) -> None:
+    # The answer to a day-after question, on the reminder that asked it: a sent day-after with
+    # no row here is a question nobody answered. It goes with the hearing (BORRAR, retention).
+    db.execute("""
+        CREATE TABLE day_after_answers (
+            reminder_id INTEGER PRIMARY KEY REFERENCES reminders(id) ON DELETE CASCADE,
+            answer TEXT NOT NULL CHECK (answer IN ('new_date', 'done', 'missed')),
+            answered_at TEXT NOT NULL
+        )""")
+    # What the bot did not understand, kept only with UNKNOWN_MESSAGES_KEEP on, only scrubbed
+    # (no digit, no name: bot/unknown.py), for a limited time, and gone with its contact.
+    db.execute("""
+        CREATE TABLE unknown_messages (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            node TEXT NOT NULL,
+            text TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX unknown_messages_contact ON unknown_messages(contact_id)")
+    db.execute("CREATE INDEX unknown_messages_received ON unknown_messages(received_at)")
+
+
 def default_key_store(database: str) -> str:
     """The key store's path when KEY_STORE is unset: beside the database, never in a backup."""
     stem = database[:-len(".sqlite3")] if database.endswith(".sqlite3") else database

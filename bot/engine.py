@@ -115,6 +115,10 @@ class Outcome:
     language: str
     # The nodes entered or said, in order: what `understand` and the measured corpus read.
     visited: list[str] = field(default_factory=list)
+    # The question answered and the option read ("reminders.day_after", "missed"), if any.
+    answered: tuple[str, str] | None = None
+    # Where a message arrived that the bot could not read ("no entendí"), if it could not.
+    not_understood_at: str | None = None
 
 
 class _Step:
@@ -129,6 +133,8 @@ class _Step:
         self.effects: list[Effect] = []
         self.language = context.language
         self.visited: list[str] = []
+        self.answered: tuple[str, str] | None = None
+        self.not_understood_at: str | None = None
 
     def visit(self, node_id: str) -> None:
         if not self.visited or self.visited[-1] != node_id:
@@ -305,6 +311,7 @@ class _Step:
             answer = own
         self.fill(found, asked=saves, for_family=node.id.startswith(REGISTER_FLOW))
         if answer.outcome:
+            self.answered = (node.id, answer.outcome)
             if node.wait.save:
                 self.vars[node.wait.save] = answer.value
             self.vars.update(answer.fields)
@@ -315,6 +322,7 @@ class _Step:
             return self.run(node.routes.get(answer.outcome) or node.next)
         if topic:
             return self.start(topic, text=text)
+        self.not_understood_at = node.id
         attempts = self.state.attempts + 1
         if attempts >= self.engine.max_attempts:
             return self.start(TOO_MANY)   # what was typed so far is kept for SEGUIR
@@ -377,7 +385,7 @@ class _Step:
 
     def outcome(self) -> Outcome:
         return Outcome(self.blocks, replace(self.state, parked=self.parked), self.effects,
-                       self.language, self.visited)
+                       self.language, self.visited, self.answered, self.not_understood_at)
 
     def idle(self, text: str) -> None:
         """Read a message sent outside any question: a free phrase, or an answer to the menu."""
@@ -393,6 +401,7 @@ class _Step:
         if answer.outcome:
             return self.run(menu.routes.get(answer.outcome) or menu.next)
         if not self.context.is_new:
+            self.not_understood_at = self.state.node or MENU
             self.say(self.engine.flows[NOT_UNDERSTOOD])
         self.run(MENU)
 

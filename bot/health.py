@@ -8,13 +8,18 @@ import logging
 from flask import Blueprint, Flask, current_app, jsonify
 from sqlite_utils import Database
 
+from . import outcomes
 from .db import get_db, migrations, write
 from .eventlog import event
 
 bp = Blueprint("health", __name__)
 
 
-def stats(db: Database, now: dt.datetime) -> dict:
+# How far back the day-after answers are counted: a quarter, enough to see a court's trend.
+OUTCOME_WEEKS = 12
+
+
+def stats(db: Database, now: dt.datetime, outcome_weeks: int = OUTCOME_WEEKS) -> dict:
     """Counts only: no phone, name or A-number."""
     day_ago = (now - dt.timedelta(days=1)).isoformat()
     month_ago = (now - dt.timedelta(days=30)).isoformat()
@@ -43,15 +48,22 @@ def stats(db: Database, now: dt.datetime) -> dict:
         "reminders_sent_24h": sent,
         "reminders_failed_24h": failed,
         "delivery_failure_rate_24h": round(undelivered / reported, 3) if reported else None,
+        "hearing_outcomes": outcomes.count(db, court_of,
+                                           now - dt.timedelta(weeks=outcome_weeks)),
     }
+
+
+def court_of(city: str) -> str:
+    """Return the court a city's hearings are heard in (the city key itself if unknown)."""
+    cities = current_app.extensions["engine"].cities
+    return cities[city].court if city in cities else city
 
 
 def by_court(counts_by_city: list[tuple[str, int]]) -> dict[str, int]:
     """Add up hearing counts by court (Tijuana and Mexicali both go to San Diego)."""
-    cities = current_app.extensions["engine"].cities
     courts: dict[str, int] = {}
     for city, count in counts_by_city:
-        court = cities[city].court if city in cities else city
+        court = court_of(city)
         courts[court] = courts.get(court, 0) + count
     return dict(sorted(courts.items()))
 

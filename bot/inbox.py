@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
-from . import audit, guard, shelters, store
+from . import audit, guard, outcomes, shelters, store, unknown
 from . import reminder_queue as queue
 from .context import Desk
 from .db import flush_wal, get_db, write
@@ -156,6 +156,7 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
                 event("action", contact=ref, action=effect.name)
             deleted = any(e.name == "delete_contact" for e in outcome.effects)
             if not deleted:
+                _learn(db, contact["id"], state, context, outcome, text, engine, now)
                 store.save_conversation(db, contact["id"], outcome.state, now)
         if deleted:
             flush_wal(db)
@@ -167,6 +168,21 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
         event("error", logging.ERROR, contact=ref, where="inbound", error=type(exc).__name__,
               at=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}")
         return [_say(engine, catalogs, ERROR, DEFAULT_LANGUAGE)]
+
+
+def _learn(db, contact_id: int, state, context, outcome: Outcome, text: str, engine: Engine,
+           now: datetime) -> None:
+    """Keep what the step tells about how hearings go and what the bot could not read."""
+    if outcome.answered and outcome.answered[0] == outcomes.DAY_AFTER_NODE:
+        outcomes.record(db, state.vars.get("hearing_id"), outcome.answered[1], now)
+    if any(e.name == "opt_out" for e in outcome.effects):
+        unknown.forget_contact(db, contact_id)
+    elif outcome.not_understood_at and current_app.config["UNKNOWN_MESSAGES_KEEP"]:
+        node = engine.flows.nodes.get(outcome.not_understood_at)
+        names = [p.name for p in context.people] + [state.vars.get("name"),
+                                                     outcome.state.vars.get("name")]
+        unknown.keep(db, contact_id, outcome.not_understood_at, text, names,
+                     bool(node and node.wait and node.wait.input == "name"), now)
 
 
 def _replies(outcome: Outcome, form, sender, ref: str, is_new: bool, catalogs) -> list[str]:

@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlite_utils import Database
 
-from . import audit, store
+from . import audit, store, unknown
 from .db import flush_wal, get_db, write
 from .eventlog import event
 from .vault import KeyGone, Vault, forget_in_copy, vault
@@ -193,6 +193,8 @@ def daily(app: Flask, now: dt.datetime) -> None:
     vault().finish_destroying(db)
     purged = forget_deleted(db)
     purged += purge_inactive(db, now, app.config["RETENTION_DAYS"], forgotten=phones)
+    with write(db):
+        unknown.purge(db, now, app.config["UNKNOWN_MESSAGES_KEEP_DAYS"])
     if purged:
         flush_wal(db)
         app.extensions["sender"].forget(phones)

@@ -125,6 +125,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder of the daily database snapshots (mode 700, files 600); defaults to "
             "instance/backups. They hold no key: a person's values in them need the key store."),
     Setting("BACKUP_KEEP", 7, "Snapshots kept; older ones are deleted."),
+    Setting("UNKNOWN_MESSAGES_KEEP", False,
+            "Keep the messages the bot answered with 'no entendí', scrubbed (no digit, no name, "
+            "nothing after a name is given, accents folded; never logged), for "
+            "`flask --app bot unknown`. Off by default."),
+    Setting("UNKNOWN_MESSAGES_KEEP_DAYS", 30,
+            "Days a kept message that was not understood stays before the daily purge deletes it."),
     Setting("LOG_MESSAGE_BODIES", False,
             "Log message bodies, for debugging only: they can hold names and numbers."),
     Setting("LOG_LEVEL", "INFO", "Level of the JSON event log on stdout."),
