@@ -263,6 +263,25 @@ def m010_hearing_day_reminder(db: sqlite_utils.Database) -> None:
                           "'day_before', 'hearing_day', 'day_after'")
 
 
+@migrations()
+def m012_broadcasts(db: sqlite_utils.Database) -> None:
+    # An operator's message to everyone a change affects. Its text is the operator's own, about
+    # a court or a bridge, never about one person; each phone's copy is a row of `reminders`,
+    # so it is claimed, sent and confirmed like a reminder, and survives a crash the same way.
+    db.execute("""
+        CREATE TABLE broadcasts (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            filter TEXT NOT NULL,      -- the operator's filter, as JSON
+            text_es TEXT NOT NULL,
+            text_en TEXT,              -- NULL: the Spanish text for everyone
+            phones INTEGER NOT NULL
+        )""")
+    db.execute("ALTER TABLE reminders ADD COLUMN broadcast_id INTEGER REFERENCES broadcasts(id)")
+    db.execute("CREATE INDEX reminders_broadcast ON reminders(broadcast_id)")
+    _widen_reminder_kinds(db, "'hearing_day', 'day_after'", "'hearing_day', 'day_after', 'broadcast'")
+
+
 def default_key_store(database: str) -> str:
     """The key store's path when KEY_STORE is unset: beside the database, never in a backup."""
     stem = database[:-len(".sqlite3")] if database.endswith(".sqlite3") else database

@@ -13,6 +13,7 @@ from flask import current_app
 
 from . import reminder_queue as queue
 from . import store
+from .broadcast import BROADCAST, text_for
 from .db import get_db, write
 from .engine import REMINDER_NODES, Conversation, Engine
 from .eventlog import contact_ref, event
@@ -57,7 +58,12 @@ TEMPLATE_VARIABLES = {"welcome": ("shelter",),
                       "travel": ("name", "when", "report", "travel"),
                       "day_before": ("name", "when", "port", "report"),
                       "hearing_day": ("name", "when", "port", "report"),
-                      "day_after": ("name",), "monthly": ()}
+                      "day_after": ("name",), "monthly": (),
+                      # The operator's whole text, on one line: "aviso importante".
+                      BROADCAST: ("text",)}
+# Rows that are not about a hearing's date: no other row supersedes them or is superseded by
+# them, and they go out whether the hearing behind them passed or closed meanwhile.
+STANDALONE = (WELCOME, BROADCAST)
 
 
 def classify(code: int | None, status: int | None) -> str:
@@ -134,9 +140,9 @@ class Dispatcher:
         # latest says what matters now ("tomorrow" beats "in a week").
         latest = {}
         for row in rows:
-            if row["kind"] != WELCOME:
+            if row["kind"] not in STANDALONE:
                 latest[row["hearing_id"]] = max(latest.get(row["hearing_id"], ""), row["due_at"])
-        superseded = [r for r in rows if r["kind"] not in (DAY_AFTER, WELCOME)
+        superseded = [r for r in rows if r["kind"] not in (DAY_AFTER, *STANDALONE)
                       and r["due_at"] < latest[r["hearing_id"]]]
         if superseded:
             with write(db):
@@ -200,6 +206,7 @@ class Dispatcher:
         starts_at = dt.datetime.fromisoformat(row["starts_at"])
         due_at = dt.datetime.fromisoformat(row["due_at"])
         stop = ("opted_out" if contact["opted_out"] else "unreachable" if contact["unreachable"]
+                else None if row["kind"] == BROADCAST
                 else "hearing_closed" if row["closed_at"]
                 else "hearing_passed" if row["kind"] != DAY_AFTER and starts_at <= now
                 # After downtime, one "check your case" is enough, not one per missed month.
@@ -314,18 +321,24 @@ class Dispatcher:
             if template:
                 return Outgoing(addresses["whatsapp"]["address"], "whatsapp",
                                 content_sid=template,
-                                variables=self.variables(row["kind"], view, language),
+                                variables=self.variables(row, view, language),
                                 reminder=row["id"])
             channel = "sms"   # no approved template: an SMS is better than nothing
         body = for_sms(self.body(row, context, language, now), self.config["SMS_KEEP_ACCENTS"])
         return Outgoing(contact["phone"], "sms", body, reminder=row["id"])
 
     def body(self, row: dict, context, language: str, now: dt.datetime) -> str:
+        if row["kind"] == BROADCAST:
+            return text_for(get_db(), row["broadcast_id"], language)
         blocks = self.engine.preview(REMINDER_NODES[row["kind"]], context,
                                      {"hearing_id": row["hearing_id"]}, now)
         return render_reply(blocks, language, self.catalogs)
 
-    def variables(self, kind: str, view: ViewInput, language: str) -> dict[str, str]:
+    def variables(self, row: dict, view: ViewInput, language: str) -> dict[str, str]:
+        kind = row["kind"]
+        if kind == BROADCAST:
+            # A template's variable holds no line break.
+            return {"1": " ".join(text_for(get_db(), row["broadcast_id"], language).split())}
         hearing = view.context.hearing(view.vars["hearing_id"])
         person = view.context.person(hearing.person_id)
         city = view.cities[hearing.city]
