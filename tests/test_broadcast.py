@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import time
 
 import pytest
+from test_crash import environment, register, send_due
 from test_reminders import dispatch, make_app
 
-from bot import store
+from bot import create_app, store
 from bot.broadcast import BroadcastError, read_message
 from bot.db import get_db, write
 from bot.shelters import add_shelter
@@ -206,3 +208,35 @@ def test_a_broadcast_does_not_supersede_the_reminders_due_with_it(app, tmp_path,
     bodies = twilio.bodies()
     assert "Aviso de la corte." in bodies
     assert any(b and "se acerca" in b for b in bodies)
+
+
+def test_a_broadcast_killed_mid_send_loses_no_phone_and_doubles_none(tmp_path, twilio):
+    """Real processes, as tests/test_crash.py does for reminders: the pass dies with SIGKILL
+    while Twilio holds the first send; after the lease every phone has the message once."""
+    env = environment(tmp_path, twilio)
+    twilio.clock = lambda: MORNING
+    register(tmp_path, env, 3)
+    app = create_app({"TESTING": True, "DATABASE": env["DATABASE"], "SECRET_KEY": env["SECRET_KEY"]},
+                     instance_path=tmp_path)
+    assert run(app, tmp_path, "--yes", text="Aviso: el puente cierra el lunes.").exit_code == 0
+    twilio.script = [("hang", 30)]
+    process = send_due(env, MORNING)
+    deadline = time.monotonic() + 60
+    while not twilio.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert twilio.requests, "the scheduler never reached Twilio"
+    process.kill()
+    process.wait(timeout=10)
+    in_flight = twilio.requests[0]["form"]["To"]
+    after = send_due(env, MORNING + dt.timedelta(seconds=301))
+    out, err = after.communicate(timeout=60)
+    assert after.returncode == 0, err
+    sends = {}
+    for request in twilio.requests:
+        assert request["form"]["Body"] == "Aviso: el puente cierra el lunes."
+        sends[request["form"]["To"]] = sends.get(request["form"]["To"], 0) + 1
+    assert set(sends) == {f"+5266400{n:05d}" for n in range(3)}
+    assert sorted(sends.values()) == [1, 1, 1] and sends[in_flight] == 1
+    with sqlite3.connect(env["DATABASE"]) as conn:
+        assert conn.execute("SELECT status, count(*) FROM reminders WHERE kind = 'broadcast' "
+                            "GROUP BY status").fetchall() == [("sent", 3)]
