@@ -9,7 +9,6 @@ broadcast rows at a per-second cap against a local fake Twilio.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import platform
