@@ -18,12 +18,12 @@ from sqlite_utils import Database
 
 from . import audit
 from .places import City
+from .reminders import BROADCAST
 from .sms import cost, for_sms
 from .text import clean
 from .understanding import normalize
 from .yamlfile import load as load_yaml
 
-BROADCAST = "broadcast"
 LANGUAGES = ("es", "en")
 
 

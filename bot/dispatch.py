@@ -13,11 +13,11 @@ from flask import current_app
 
 from . import reminder_queue as queue
 from . import store
-from .broadcast import BROADCAST, text_for
+from .broadcast import text_for
 from .db import get_db, write
 from .engine import REMINDER_NODES, Conversation, Engine
 from .eventlog import contact_ref, event
-from .reminders import DAY_AFTER, HEARING_DAY, MONTHLY, WELCOME, next_allowed
+from .reminders import BROADCAST, DAY_AFTER, HEARING_DAY, MONTHLY, POSTPONED, RESTORED, WELCOME, next_allowed
 from .sender import CLOCK_SKEW, Outgoing, SendError, Sent
 from .sms import for_sms
 from .vault import KeyGone
@@ -63,7 +63,9 @@ TEMPLATE_VARIABLES = {"welcome": ("shelter",),
                       BROADCAST: ("text",)}
 # Rows that are not about a hearing's date: no other row supersedes them or is superseded by
 # them, and they go out whether the hearing behind them passed or closed meanwhile.
-STANDALONE = (WELCOME, BROADCAST)
+STANDALONE = (WELCOME, BROADCAST, POSTPONED, RESTORED)
+# Messages the person answers: their next message is read as the answer.
+AWAITING = (DAY_AFTER, POSTPONED)
 
 
 def classify(code: int | None, status: int | None) -> str:
@@ -208,6 +210,10 @@ class Dispatcher:
         stop = ("opted_out" if contact["opted_out"] else "unreachable" if contact["unreachable"]
                 else None if row["kind"] == BROADCAST
                 else "hearing_closed" if row["closed_at"]
+                # The date is no longer the rule's (the person saved their own, or it was undone),
+                # or a later rule moved it again: the news is old.
+                else "not_postponed" if row["kind"] == POSTPONED and row["postponement_id"] != row["seq"]
+                else "postponed_again" if row["kind"] == RESTORED and row["postponement_id"]
                 else "hearing_passed" if row["kind"] != DAY_AFTER and starts_at <= now
                 # After downtime, one "check your case" is enough, not one per missed month.
                 else "stale" if row["kind"] == MONTHLY and now - due_at > STALE_MONTHLY
@@ -288,7 +294,7 @@ class Dispatcher:
                 {"status": sent.status, "error_code": sent.error_code} if found else None)
             if report:
                 queue.record_delivery(db, row["id"], report["status"], now)
-            if row["kind"] == DAY_AFTER:
+            if row["kind"] in AWAITING:
                 self.await_answer(db, row, now)
         event("reminder_sent", contact=contact_ref(contact["phone"]), kind=row["kind"],
               channel=message.channel, template=bool(message.content_sid),
@@ -364,7 +370,7 @@ class Dispatcher:
         if state.node and state.updated_at and now - state.updated_at < self.engine.ttl_of(state):
             return
         store.save_conversation(db, row["contact_id"], Conversation(
-            REMINDER_NODES[DAY_AFTER], {"hearing_id": row["hearing_id"]}, 0, now, state.parked), now)
+            REMINDER_NODES[row["kind"]], {"hearing_id": row["hearing_id"]}, 0, now, state.parked), now)
 
     def failed(self, db, row: dict, contact: dict, action: str, error: str,
                now: dt.datetime, already_counted: bool = False,

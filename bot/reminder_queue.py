@@ -8,7 +8,7 @@ from sqlite_utils import Database
 
 from .eventlog import event
 from .places import City
-from .reminders import TRAVEL, Planned, Schedule, plan
+from .reminders import BROADCAST, POSTPONED, RESTORED, TRAVEL, WELCOME, Planned, Schedule, plan
 from .vault import vault
 
 
@@ -16,12 +16,16 @@ def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat()
 
 
+# Rows no plan makes: a new plan leaves them be (a broadcast is still news when the date moves).
+UNPLANNED = (WELCOME, BROADCAST, POSTPONED, RESTORED)
+
+
 def replace_plan(db: Database, hearing_id: int, planned: list[Planned], now: dt.datetime) -> None:
     """Make the hearing's pending rows match a new plan: cancel the rest, add what is missing."""
     keep = {(p.kind, _iso(p.due_at)) for p in planned}
     for row_id, kind, due_at in db.execute(
             "SELECT id, kind, due_at FROM reminders WHERE hearing_id = ? AND status = 'pending' "
-            "AND kind <> 'welcome'", [hearing_id]).fetchall():
+            f"AND kind NOT IN ({', '.join('?' * len(UNPLANNED))})", [hearing_id, *UNPLANNED]).fetchall():
         if (kind, due_at) not in keep:
             db.execute("UPDATE reminders SET status = 'cancelled', last_error = 'rescheduled', "
                        "updated_at = ? WHERE id = ?", [_iso(now), row_id])
@@ -111,7 +115,7 @@ def claim_due(db: Database, now: dt.datetime, lease_seconds: int, limit: int) ->
         return []
     ids = [r[0] for r in rows]
     return [dict(r) for r in db.query(f"""
-        SELECT r.*, h.person_id, h.city, h.starts_at, h.closed_at, p.contact_id
+        SELECT r.*, h.person_id, h.city, h.starts_at, h.closed_at, h.postponement_id, p.contact_id
         FROM reminders r JOIN hearings h ON h.id = r.hearing_id JOIN people p ON p.id = h.person_id
         WHERE r.id IN ({", ".join("?" * len(ids))}) ORDER BY r.due_at""", ids)]
 

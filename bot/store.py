@@ -219,9 +219,10 @@ def save_hearing(db: Database, contact_id: int, data: dict, now: datetime) -> in
     values = [data["city"], data["starts_at"], data.get("report_at"), _iso(now)]
     if replaced:
         # A leave-time reminder chosen for the old day would wake the person on the wrong one.
+        # A date the person saves is their own, no longer one from an official announcement.
         db.execute("UPDATE hearings SET city = ?, starts_at = ?, report_at = ?, updated_at = ?, "
-                   "hearing_day_at = CASE WHEN starts_at = ? THEN hearing_day_at END "
-                   "WHERE id = ?", [*values, data["starts_at"], replaced["id"]])
+                   "hearing_day_at = CASE WHEN starts_at = ? THEN hearing_day_at END, "
+                   "postponement_id = NULL WHERE id = ?", [*values, data["starts_at"], replaced["id"]])
         return replaced["id"]
     cursor = db.execute("INSERT INTO hearings (city, starts_at, report_at, updated_at, person_id, "
                         "created_at) VALUES (?, ?, ?, ?, ?, ?)", [*values, person_id, _iso(now)])

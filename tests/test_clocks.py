@@ -142,7 +142,7 @@ def test_the_migration_widens_the_reminder_kinds_and_keeps_every_row(tmp_path):
                    "VALUES (1, 'travel', 'd', 't', 't')")
     db.conn.close()
     assert database.migrate(path) == ["m009_travel_reminders", "m010_hearing_day_reminder",
-                                      "m012_broadcasts"]
+                                      "m012_broadcasts", "m013_postponements"]
     db = database.connect(path)
     with database.write(db):
         db.execute("INSERT INTO reminders (hearing_id, kind, due_at, created_at, updated_at) "
