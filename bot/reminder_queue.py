@@ -95,6 +95,8 @@ def cancel_pending(db: Database, now: dt.datetime, reason: str, *, contact_id: i
 
 def claim_due(db: Database, now: dt.datetime, lease_seconds: int, limit: int) -> list[dict]:
     """Claim due reminders for one dispatch pass; a claim whose lease ran out is taken again.
+    Broadcast rows come after every reminder due: at the rate cap a broadcast to 75,000 phones
+    takes hours, and a hearing's reminder must not wait behind it.
 
     A lapsed claim means the pass that held it died, perhaps after its request reached Twilio:
     that counts as an attempt, and the send is marked unconfirmed so it is looked up first."""
@@ -107,10 +109,10 @@ def claim_due(db: Database, now: dt.datetime, lease_seconds: int, limit: int) ->
         WHERE id IN (SELECT id FROM reminders
                      WHERE status = 'pending' AND due_at <= :now
                        AND (claimed_until IS NULL OR claimed_until <= :now)
-                     ORDER BY due_at LIMIT :limit)
+                     ORDER BY kind = :broadcast, due_at LIMIT :limit)
         RETURNING id""", {"until": _iso(now + dt.timedelta(seconds=lease_seconds)),
                           "now": _iso(now), "lease_back": f"-{int(lease_seconds)} seconds",
-                          "limit": limit}).fetchall()
+                          "limit": limit, "broadcast": BROADCAST}).fetchall()
     if not rows:
         return []
     ids = [r[0] for r in rows]

@@ -240,3 +240,39 @@ def test_a_broadcast_killed_mid_send_loses_no_phone_and_doubles_none(tmp_path, t
     with sqlite3.connect(env["DATABASE"]) as conn:
         assert conn.execute("SELECT status, count(*) FROM reminders WHERE kind = 'broadcast' "
                             "GROUP BY status").fetchall() == [("sent", 3)]
+
+
+def test_a_hearings_reminder_is_sent_before_a_broadcast_queued_earlier(tmp_path, twilio):
+    # One row a pass: the order of claims is the order of sends.
+    app = make_app(tmp_path, twilio, DISPATCH_BATCH=1)
+    for n in range(3):
+        person(app, f"+52664000000{n}", f"P{n}")
+    assert run(app, tmp_path, "--yes").exit_code == 0
+    with app.app_context():
+        db = get_db()
+        with write(db):
+            from bot import reminder_queue
+            from bot.reminders import Planned
+            reminder_queue.add(db, 1, [Planned("day_before", MORNING - dt.timedelta(minutes=1))], MORNING)
+    dispatch(app, MORNING)
+    assert "Aviso de la corte." not in twilio.bodies() and len(twilio.requests) == 1
+    for _ in range(3):
+        dispatch(app, MORNING)
+    assert twilio.bodies().count("Aviso de la corte.") == 3
+
+
+def test_a_broadcast_queued_before_a_person_changes_their_date_still_goes_out(app, tmp_path, twilio):
+    contact = person(app, "+526640000001", "Ana")
+    assert run(app, tmp_path, "--yes").exit_code == 0
+    with app.app_context():
+        db = get_db()
+        with write(db):
+            from bot import reminder_queue
+            hearing = db.execute("SELECT id FROM hearings").fetchone()[0]
+            store.save_hearing(db, contact, {"hearing_id": hearing, "city": "tijuana",
+                                             "starts_at": "2027-05-03T16:00:00+00:00"}, QUEUED_AT)
+            reminder_queue.schedule_hearing(db, store.hearing_row(db, hearing),
+                                            app.extensions["engine"].cities["tijuana"],
+                                            app.extensions["engine"].schedule, QUEUED_AT)
+    dispatch(app, MORNING)
+    assert "Aviso de la corte." in twilio.bodies()
