@@ -148,7 +148,7 @@ def context_of(db: Database, contact: dict, is_new: bool,
         "LEFT JOIN shelters s ON s.id = p.shelter_id WHERE p.contact_id = ? ORDER BY p.id",
         [contact["id"]]))
     hearings = tuple(Hearing(r["id"], r["person_id"], r["city"], _moment(r["starts_at"]),
-                             _moment(r["report_at"])) for r in rows(db,
+                             _moment(r["report_at"]), r["postponement_id"] is not None) for r in rows(db,
         """SELECT h.* FROM hearings h JOIN people p ON p.id = h.person_id
            WHERE p.contact_id = ? AND h.closed_at IS NULL ORDER BY h.starts_at""",
         [contact["id"]]))

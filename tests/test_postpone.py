@@ -203,3 +203,20 @@ def test_a_rule_needs_its_court_dates_source_and_one_way_to_move(app, people):
     assert result.exit_code != 0 and "missing --from, --to, --source" in result.output
     result = postpone(app, *RULE[:-2], "--dry-run")
     assert result.exit_code != 0 and "--source" in result.output
+
+
+def test_my_hearing_says_a_date_comes_from_the_announcement_until_the_person_saves_their_own(app, people):
+    assert postpone(app, *RULE, "--yes").exit_code == 0
+    beto = Phone(app, "+526860000002", now=QUEUED_AT + dt.timedelta(minutes=5))
+    reply = beto.send("mi audiencia")
+    assert "30 de abril de 2027" in reply and "Fecha de un aviso oficial" in reply
+    assert "aviso oficial" not in Phone(app, "+526560000003",
+                                        now=QUEUED_AT + dt.timedelta(minutes=5)).send("mi audiencia")
+    with app.app_context():
+        db = get_db()
+        with write(db):
+            store.save_hearing(db, found_contact(db, people["beto"]),
+                               {"hearing_id": people["beto"], "city": "mexicali",
+                                "starts_at": at("2027-04-30").isoformat()}, QUEUED_AT)
+    assert "aviso oficial" not in Phone(app, "+526860000002",
+                                        now=QUEUED_AT + dt.timedelta(hours=2)).send("mi audiencia")
