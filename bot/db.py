@@ -308,6 +308,7 @@ def m013_postponements(db: sqlite_utils.Database) -> None:
             new_report_at TEXT,
             new_hearing_day_at TEXT,
             kept_own_at TEXT,          -- the person said their paper says otherwise
+            old_postponement_id INTEGER,   -- an earlier rule the hearing followed, if any
             PRIMARY KEY (postponement_id, hearing_id)
         )""")
     db.execute("CREATE INDEX postponed_hearings_hearing ON postponed_hearings(hearing_id)")

@@ -71,6 +71,7 @@ class Move:
     contact_id: int
     city: str
     reachable: bool          # not opted out, not unreachable: told and reminded
+    rule: int | None         # the earlier rule the hearing follows, if any
     old: tuple[str, str | None, str | None]    # starts_at, report_at, hearing_day_at
     new: tuple[str, str | None, str | None]
 
@@ -81,9 +82,9 @@ def moves(db: Database, cities: dict[str, City], court: str, date_from: dt.date,
     dates, with its dates before and after the rule."""
     keys = sorted(city_keys(cities, Audience(court=court)) or ())
     found = []
-    for hearing_id, contact_id, city, starts_at, report_at, day_at, reachable in db.execute(f"""
+    for hearing_id, contact_id, city, starts_at, report_at, day_at, reachable, earlier in db.execute(f"""
             SELECT h.id, p.contact_id, h.city, h.starts_at, h.report_at, h.hearing_day_at,
-                   c.opted_out = 0 AND c.unreachable = 0
+                   c.opted_out = 0 AND c.unreachable = 0, h.postponement_id
             FROM hearings h JOIN people p ON p.id = h.person_id JOIN contacts c ON c.id = p.contact_id
             WHERE h.closed_at IS NULL AND h.starts_at > ? AND h.starts_at >= ? AND h.starts_at < ?
               AND h.city IN ({', '.join('?' * len(keys))}) ORDER BY h.id""",
@@ -97,7 +98,7 @@ def moves(db: Database, cities: dict[str, City], court: str, date_from: dt.date,
         if days == 0:
             continue
         old = (starts_at, report_at, day_at)
-        found.append(Move(hearing_id, contact_id, city, bool(reachable), old,
+        found.append(Move(hearing_id, contact_id, city, bool(reachable), earlier, old,
                           tuple(shifted(m, zone, days) for m in old)))
     return found
 
@@ -127,9 +128,13 @@ def apply(db: Database, found: list[Move], court: str, date_from: dt.date, date_
     for move in found:
         db.execute("INSERT INTO postponed_hearings (postponement_id, hearing_id, old_starts_at, "
                    "old_report_at, old_hearing_day_at, new_starts_at, new_report_at, "
-                   "new_hearing_day_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   [postponement_id, move.hearing_id, *move.old, *move.new])
+                   "new_hearing_day_at, old_postponement_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   [postponement_id, move.hearing_id, *move.old, *move.new, move.rule])
         _set_dates(db, move.hearing_id, move.new, postponement_id, now)
+        # News of an earlier rule not sent yet is old news now.
+        db.execute("UPDATE reminders SET status = 'cancelled', last_error = 'postponed_again', "
+                   "updated_at = ? WHERE hearing_id = ? AND kind IN (?, ?) AND status = 'pending'",
+                   [_iso(now), move.hearing_id, POSTPONED, RESTORED])
         if move.reachable:
             _replan(db, move.hearing_id, cities, schedule, now)
             queue.add(db, move.hearing_id, [Planned(POSTPONED, now, postponement_id)], now)
@@ -159,9 +164,10 @@ def undo(db: Database, postponement_id: int, cities: dict[str, City], schedule: 
     if row[0]:
         raise PostponementError(f"postponement {postponement_id} was undone at {row[0]}")
     restored = kept = left = 0
-    for hearing_id, old, new, kept_own, current, starts_at, reachable in db.execute("""
+    for hearing_id, old, new, kept_own, earlier, current, starts_at, reachable in db.execute("""
             SELECT ph.hearing_id, json_array(ph.old_starts_at, ph.old_report_at, ph.old_hearing_day_at),
-                   ph.new_starts_at, ph.kept_own_at, h.postponement_id, h.starts_at,
+                   ph.new_starts_at, ph.kept_own_at, ph.old_postponement_id, h.postponement_id,
+                   h.starts_at,
                    c.opted_out = 0 AND c.unreachable = 0
             FROM postponed_hearings ph JOIN hearings h ON h.id = ph.hearing_id
             JOIN people p ON p.id = h.person_id JOIN contacts c ON c.id = p.contact_id
@@ -172,7 +178,8 @@ def undo(db: Database, postponement_id: int, cities: dict[str, City], schedule: 
         if current != postponement_id or starts_at != new:
             left += 1
             continue
-        _set_dates(db, hearing_id, tuple(json.loads(old)), None, now)
+        # Back on the earlier rule's date, if it followed one, and marked as such.
+        _set_dates(db, hearing_id, tuple(json.loads(old)), earlier, now)
         told = db.execute("SELECT 1 FROM reminders WHERE hearing_id = ? AND kind = ? AND seq = ? "
                           "AND (status = 'sent' OR claimed_until IS NOT NULL)",
                           [hearing_id, POSTPONED, postponement_id]).fetchone()
@@ -197,7 +204,8 @@ def keep_own_date(db: Database, contact_id: int, hearing_id, cities: dict[str, C
     """The person's paper says otherwise: put their hearing back on its date before the rule
     that moved it. False when no rule in force moved it (they saved a date since, say)."""
     row = db.execute("""
-        SELECT ph.postponement_id, ph.old_starts_at, ph.old_report_at, ph.old_hearing_day_at
+        SELECT ph.postponement_id, ph.old_postponement_id, ph.old_starts_at, ph.old_report_at,
+               ph.old_hearing_day_at
         FROM postponed_hearings ph JOIN hearings h ON h.id = ph.hearing_id
         JOIN people p ON p.id = h.person_id JOIN postponements r ON r.id = ph.postponement_id
         WHERE ph.hearing_id = ? AND p.contact_id = ? AND h.postponement_id = ph.postponement_id
@@ -205,10 +213,20 @@ def keep_own_date(db: Database, contact_id: int, hearing_id, cities: dict[str, C
         [hearing_id, contact_id]).fetchone()
     if row is None:
         return False
-    postponement_id, *old = row
+    postponement_id, earlier, *old = row
+    kept = [postponement_id]
+    # Rule upon rule: the paper's date is the one before the first of them.
+    while earlier is not None:
+        before = db.execute("SELECT old_postponement_id, old_starts_at, old_report_at, "
+                            "old_hearing_day_at FROM postponed_hearings WHERE postponement_id = ? "
+                            "AND hearing_id = ?", [earlier, hearing_id]).fetchone()
+        if before is None:
+            break
+        kept.append(earlier)
+        earlier, *old = before
     _set_dates(db, int(hearing_id), tuple(old), None, now)
-    db.execute("UPDATE postponed_hearings SET kept_own_at = ? WHERE postponement_id = ? "
-               "AND hearing_id = ?", [_iso(now), postponement_id, hearing_id])
+    db.execute(f"UPDATE postponed_hearings SET kept_own_at = ? WHERE hearing_id = ? "
+               f"AND postponement_id IN ({', '.join('?' * len(kept))})", [_iso(now), hearing_id, *kept])
     _replan(db, int(hearing_id), cities, schedule, now)
     audit.record(db, "person", "kept_own_date", f"hearing:{hearing_id}", now,
                  postponement=postponement_id)

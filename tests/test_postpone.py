@@ -220,3 +220,22 @@ def test_my_hearing_says_a_date_comes_from_the_announcement_until_the_person_sav
                                 "starts_at": at("2027-04-30").isoformat()}, QUEUED_AT)
     assert "aviso oficial" not in Phone(app, "+526860000002",
                                         now=QUEUED_AT + dt.timedelta(hours=2)).send("mi audiencia")
+
+
+def test_rule_upon_rule_the_paper_wins_over_both_and_undo_goes_back_one(app, people, twilio):
+    assert postpone(app, *RULE, "--yes").exit_code == 0                       # March: a month later
+    second = ("--court", "san diego", "--from", "2027-04-01", "--to", "2027-04-30", "--days", "7",
+              "--source", "EOIR, segundo aviso")
+    assert postpone(app, *second, "--yes").exit_code == 0                     # April: a week later
+    assert dates(app, people["ana"])[::2] == (at("2027-04-22").isoformat(), 2)
+    dispatch(app, MORNING)
+    Phone(app, "+526860000002", now=MORNING + dt.timedelta(hours=1)).send("1")   # Beto's paper
+    assert len(twilio.requests) == 4      # Ana, Beto, Carla, Hugo: each told once, of the latest rule
+    assert dates(app, people["beto"]) == (at("2027-03-31").isoformat(), None, None)
+
+    result = postpone(app, "--undo", "2", "--yes", now=MORNING + dt.timedelta(days=1))
+    assert result.exit_code == 0, result.output
+    # Ana is back on the first rule's date, still marked as the announcement's.
+    assert dates(app, people["ana"])[::2] == (at("2027-04-15").isoformat(), 1)
+    assert dates(app, people["hugo"])[::2] == (at("2027-04-02").isoformat(), None)
+    assert dates(app, people["beto"]) == (at("2027-03-31").isoformat(), None, None)
