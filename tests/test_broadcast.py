@@ -276,3 +276,15 @@ def test_a_broadcast_queued_before_a_person_changes_their_date_still_goes_out(ap
                                             app.extensions["engine"].schedule, QUEUED_AT)
     dispatch(app, MORNING)
     assert "Aviso de la corte." in twilio.bodies()
+
+
+def test_inside_whatsapps_window_a_broadcast_is_free_text_in_the_phones_language(tmp_path, twilio):
+    app = make_app(tmp_path, twilio, TWILIO_TEMPLATE_BROADCAST=TEMPLATE)
+    beto = person(app, "+526640000002", "Beto", channel="whatsapp", language="en")
+    change(app, "UPDATE contacts SET last_inbound_at = ? WHERE id = ?",
+           [(MORNING - dt.timedelta(hours=2)).isoformat(), beto])
+    assert run(app, tmp_path, "--yes").exit_code == 0
+    dispatch(app, MORNING)
+    (sent,) = [r["form"] for r in twilio.requests]
+    assert sent["To"] == "whatsapp:+526640000002" and sent["Body"] == "Court notice."
+    assert "ContentSid" not in sent

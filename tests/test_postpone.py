@@ -239,3 +239,14 @@ def test_rule_upon_rule_the_paper_wins_over_both_and_undo_goes_back_one(app, peo
     assert dates(app, people["ana"])[::2] == (at("2027-04-15").isoformat(), 1)
     assert dates(app, people["hugo"])[::2] == (at("2027-04-02").isoformat(), None)
     assert dates(app, people["beto"]) == (at("2027-03-31").isoformat(), None, None)
+
+
+def test_a_rule_can_move_every_hearing_to_one_day_at_its_own_time(app, people):
+    gil = dates(app, people["gil"])
+    result = postpone(app, "--court", "San Diego", "--from", "2027-03-01", "--to", "2027-03-31",
+                      "--to-date", "2027-06-01", "--source", "EOIR", "--yes")
+    assert result.exit_code == 0, result.output
+    assert dates(app, people["ana"])[:2] == (at("2027-06-01").isoformat(),
+                                             at("2027-06-01", "4:30").isoformat())
+    assert dates(app, people["beto"])[0] == at("2027-06-01").isoformat()
+    assert dates(app, people["gil"]) == gil      # El Paso's court
