@@ -63,7 +63,7 @@ def seed(app, people: int) -> None:
                 rows = [(hearing, p.kind, p.seq, p.due_at.isoformat(), NOW.isoformat(),
                          NOW.isoformat())
                         for p in plan(starts, engine.cities[city].zone, registered, NOW,
-                                      Schedule())]
+                                      Schedule(), travel=engine.cities[city].travel is not None)]
                 db.conn.executemany("INSERT INTO reminders (hearing_id, kind, seq, due_at, created_at, "
                                "updated_at) VALUES (?, ?, ?, ?, ?, ?)", rows)
 

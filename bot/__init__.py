@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None, *,
 
     from . import (
         admin,
+        announce,
         cli,
         db,
         engine,
@@ -67,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None, *,
     sender.init_app(app)
     webhook.init_app(app)
     cli.init_app(app)
+    announce.init_app(app)
     scheduler.init_app(app)
     admin.init_app(app)
     health.init_app(app)

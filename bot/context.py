@@ -50,6 +50,7 @@ class Hearing:
     city: str
     starts_at: datetime          # aware, UTC
     report_at: datetime | None   # aware, UTC
+    official: bool = False       # the date comes from an official announcement, not the paper
 
 
 @dataclass(frozen=True)

@@ -264,7 +264,63 @@ def m010_hearing_day_reminder(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m013_outcomes_and_unknown_messages(db: sqlite_utils.Database) -> None:
+def m012_broadcasts(db: sqlite_utils.Database) -> None:
+    # An operator's message to everyone a change affects. Its text is the operator's own, about
+    # a court or a bridge, never about one person; each phone's copy is a row of `reminders`,
+    # so it is claimed, sent and confirmed like a reminder, and survives a crash the same way.
+    db.execute("""
+        CREATE TABLE broadcasts (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            filter TEXT NOT NULL,      -- the operator's filter, as JSON
+            text_es TEXT NOT NULL,
+            text_en TEXT,              -- NULL: the Spanish text for everyone
+            phones INTEGER NOT NULL
+        )""")
+    db.execute("ALTER TABLE reminders ADD COLUMN broadcast_id INTEGER REFERENCES broadcasts(id)")
+    db.execute("CREATE INDEX reminders_broadcast ON reminders(broadcast_id)")
+    _widen_reminder_kinds(db, "'hearing_day', 'day_after'", "'hearing_day', 'day_after', 'broadcast'")
+
+
+@migrations()
+def m013_postponements(db: sqlite_utils.Database) -> None:
+    # An official rule that moves many hearings at once ("one month later than your paper").
+    # Each moved hearing keeps its dates before and after, so the rule can be undone and a
+    # person whose paper says otherwise gets their own date back.
+    db.execute("""
+        CREATE TABLE postponements (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            filter TEXT NOT NULL,      -- court and hearing days, as JSON
+            rule TEXT NOT NULL,        -- days, months or a date, as JSON
+            source TEXT NOT NULL,      -- the announcement, as the operator names it
+            hearings INTEGER NOT NULL,
+            undone_at TEXT
+        )""")
+    db.execute("""
+        CREATE TABLE postponed_hearings (
+            postponement_id INTEGER NOT NULL REFERENCES postponements(id) ON DELETE CASCADE,
+            hearing_id INTEGER NOT NULL REFERENCES hearings(id) ON DELETE CASCADE,
+            old_starts_at TEXT NOT NULL,
+            old_report_at TEXT,
+            old_hearing_day_at TEXT,
+            new_starts_at TEXT NOT NULL,
+            new_report_at TEXT,
+            new_hearing_day_at TEXT,
+            kept_own_at TEXT,          -- the person said their paper says otherwise
+            old_postponement_id INTEGER,   -- an earlier rule the hearing followed, if any
+            PRIMARY KEY (postponement_id, hearing_id)
+        )""")
+    db.execute("CREATE INDEX postponed_hearings_hearing ON postponed_hearings(hearing_id)")
+    # The rule a hearing's date now comes from: shown as "confirm it", cleared when the person
+    # saves a date of their own.
+    db.execute("ALTER TABLE hearings ADD COLUMN postponement_id INTEGER REFERENCES postponements(id)")
+    db.execute("CREATE INDEX hearings_postponement ON hearings(postponement_id)")
+    _widen_reminder_kinds(db, "'day_after', 'broadcast'", "'day_after', 'broadcast', 'postponed', 'restored'")
+
+
+@migrations()
+def m014_outcomes_and_unknown_messages(db: sqlite_utils.Database) -> None:
     # The answer to a day-after question, on the reminder that asked it: a sent day-after with
     # no row here is a question nobody answered. It goes with the hearing (BORRAR, retention).
     db.execute("""

@@ -13,10 +13,11 @@ from flask import current_app
 
 from . import reminder_queue as queue
 from . import store
+from .broadcast import text_for
 from .db import get_db, write
 from .engine import REMINDER_NODES, Conversation, Engine
 from .eventlog import contact_ref, event
-from .reminders import DAY_AFTER, HEARING_DAY, MONTHLY, WELCOME, next_allowed
+from .reminders import BROADCAST, DAY_AFTER, HEARING_DAY, MONTHLY, POSTPONED, RESTORED, WELCOME, next_allowed
 from .sender import CLOCK_SKEW, Outgoing, SendError, Sent
 from .sms import for_sms
 from .vault import KeyGone
@@ -57,7 +58,14 @@ TEMPLATE_VARIABLES = {"welcome": ("shelter",),
                       "travel": ("name", "when", "report", "travel"),
                       "day_before": ("name", "when", "port", "report"),
                       "hearing_day": ("name", "when", "port", "report"),
-                      "day_after": ("name",), "monthly": ()}
+                      "day_after": ("name",), "monthly": (),
+                      # The operator's whole text, on one line: "aviso importante".
+                      BROADCAST: ("text",)}
+# Rows that are not about a hearing's date: no other row supersedes them or is superseded by
+# them, and they go out whether the hearing behind them passed or closed meanwhile.
+STANDALONE = (WELCOME, BROADCAST, POSTPONED, RESTORED)
+# Messages the person answers: their next message is read as the answer.
+AWAITING = (DAY_AFTER, POSTPONED)
 
 
 def classify(code: int | None, status: int | None) -> str:
@@ -134,9 +142,9 @@ class Dispatcher:
         # latest says what matters now ("tomorrow" beats "in a week").
         latest = {}
         for row in rows:
-            if row["kind"] != WELCOME:
+            if row["kind"] not in STANDALONE:
                 latest[row["hearing_id"]] = max(latest.get(row["hearing_id"], ""), row["due_at"])
-        superseded = [r for r in rows if r["kind"] not in (DAY_AFTER, WELCOME)
+        superseded = [r for r in rows if r["kind"] not in (DAY_AFTER, *STANDALONE)
                       and r["due_at"] < latest[r["hearing_id"]]]
         if superseded:
             with write(db):
@@ -200,7 +208,12 @@ class Dispatcher:
         starts_at = dt.datetime.fromisoformat(row["starts_at"])
         due_at = dt.datetime.fromisoformat(row["due_at"])
         stop = ("opted_out" if contact["opted_out"] else "unreachable" if contact["unreachable"]
+                else None if row["kind"] == BROADCAST
                 else "hearing_closed" if row["closed_at"]
+                # The date is no longer the rule's (the person saved their own, or it was undone),
+                # or a later rule moved it again: the news is old.
+                else "not_postponed" if row["kind"] == POSTPONED and row["postponement_id"] != row["seq"]
+                else "postponed_again" if row["kind"] == RESTORED and row["postponement_id"]
                 else "hearing_passed" if row["kind"] != DAY_AFTER and starts_at <= now
                 # After downtime, one "check your case" is enough, not one per missed month.
                 else "stale" if row["kind"] == MONTHLY and now - due_at > STALE_MONTHLY
@@ -281,7 +294,7 @@ class Dispatcher:
                 {"status": sent.status, "error_code": sent.error_code} if found else None)
             if report:
                 queue.record_delivery(db, row["id"], report["status"], now)
-            if row["kind"] == DAY_AFTER:
+            if row["kind"] in AWAITING:
                 self.await_answer(db, row, now)
         event("reminder_sent", contact=contact_ref(contact["phone"]), kind=row["kind"],
               channel=message.channel, template=bool(message.content_sid),
@@ -314,18 +327,24 @@ class Dispatcher:
             if template:
                 return Outgoing(addresses["whatsapp"]["address"], "whatsapp",
                                 content_sid=template,
-                                variables=self.variables(row["kind"], view, language),
+                                variables=self.variables(row, view, language),
                                 reminder=row["id"])
             channel = "sms"   # no approved template: an SMS is better than nothing
         body = for_sms(self.body(row, context, language, now), self.config["SMS_KEEP_ACCENTS"])
         return Outgoing(contact["phone"], "sms", body, reminder=row["id"])
 
     def body(self, row: dict, context, language: str, now: dt.datetime) -> str:
+        if row["kind"] == BROADCAST:
+            return text_for(get_db(), row["broadcast_id"], language)
         blocks = self.engine.preview(REMINDER_NODES[row["kind"]], context,
                                      {"hearing_id": row["hearing_id"]}, now)
         return render_reply(blocks, language, self.catalogs)
 
-    def variables(self, kind: str, view: ViewInput, language: str) -> dict[str, str]:
+    def variables(self, row: dict, view: ViewInput, language: str) -> dict[str, str]:
+        kind = row["kind"]
+        if kind == BROADCAST:
+            # A template's variable holds no line break.
+            return {"1": " ".join(text_for(get_db(), row["broadcast_id"], language).split())}
         hearing = view.context.hearing(view.vars["hearing_id"])
         person = view.context.person(hearing.person_id)
         city = view.cities[hearing.city]
@@ -351,7 +370,7 @@ class Dispatcher:
         if state.node and state.updated_at and now - state.updated_at < self.engine.ttl_of(state):
             return
         store.save_conversation(db, row["contact_id"], Conversation(
-            REMINDER_NODES[DAY_AFTER], {"hearing_id": row["hearing_id"]}, 0, now, state.parked), now)
+            REMINDER_NODES[row["kind"]], {"hearing_id": row["hearing_id"]}, 0, now, state.parked), now)
 
     def failed(self, db, row: dict, contact: dict, action: str, error: str,
                now: dt.datetime, already_counted: bool = False,

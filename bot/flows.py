@@ -24,6 +24,7 @@ EFFECTS: dict[str, tuple[str, ...]] = {
     "save_hearing": ("hearing_id", "person_id", "name", "a_number", *_HEARING),
     "delete_hearing": ("hearing_id",),
     "close_hearing": ("hearing_id",),
+    "keep_own_date": ("hearing_id",),
     "set_hearing_day": ("hearing_id", "leave_time"),
     "add_person": ("name", "a_number"),
     "remove_person": ("person_id",),

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
-from . import audit, guard, outcomes, shelters, store, unknown
+from . import audit, guard, outcomes, postponement, shelters, store, unknown
 from . import reminder_queue as queue
 from .context import Desk
 from .db import flush_wal, get_db, write
@@ -41,6 +41,9 @@ def _apply(db, contact_id: int, effect: Effect, engine: Engine, now: datetime,
     elif effect.name == "close_hearing":
         store.close_hearing(db, contact_id, data.get("hearing_id"), now)
         queue.cancel_pending(db, now, "hearing_closed", hearing_id=data.get("hearing_id"))
+    elif effect.name == "keep_own_date":
+        postponement.keep_own_date(db, contact_id, data.get("hearing_id"), engine.cities,
+                                   engine.schedule, now)
     elif effect.name == "add_person":
         store.add_person(db, contact_id, data["name"], data.get("a_number"), now)
     elif effect.name == "remove_person":

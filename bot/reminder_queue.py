@@ -8,7 +8,7 @@ from sqlite_utils import Database
 
 from .eventlog import event
 from .places import City
-from .reminders import TRAVEL, Planned, Schedule, plan
+from .reminders import BROADCAST, POSTPONED, RESTORED, TRAVEL, WELCOME, Planned, Schedule, plan
 from .vault import vault
 
 
@@ -16,12 +16,16 @@ def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat()
 
 
+# Rows no plan makes: a new plan leaves them be (a broadcast is still news when the date moves).
+UNPLANNED = (WELCOME, BROADCAST, POSTPONED, RESTORED)
+
+
 def replace_plan(db: Database, hearing_id: int, planned: list[Planned], now: dt.datetime) -> None:
     """Make the hearing's pending rows match a new plan: cancel the rest, add what is missing."""
     keep = {(p.kind, _iso(p.due_at)) for p in planned}
     for row_id, kind, due_at in db.execute(
             "SELECT id, kind, due_at FROM reminders WHERE hearing_id = ? AND status = 'pending' "
-            "AND kind <> 'welcome'", [hearing_id]).fetchall():
+            f"AND kind NOT IN ({', '.join('?' * len(UNPLANNED))})", [hearing_id, *UNPLANNED]).fetchall():
         if (kind, due_at) not in keep:
             db.execute("UPDATE reminders SET status = 'cancelled', last_error = 'rescheduled', "
                        "updated_at = ? WHERE id = ?", [_iso(now), row_id])
@@ -91,6 +95,8 @@ def cancel_pending(db: Database, now: dt.datetime, reason: str, *, contact_id: i
 
 def claim_due(db: Database, now: dt.datetime, lease_seconds: int, limit: int) -> list[dict]:
     """Claim due reminders for one dispatch pass; a claim whose lease ran out is taken again.
+    Broadcast rows come after every reminder due: at the rate cap a broadcast to 75,000 phones
+    takes hours, and a hearing's reminder must not wait behind it.
 
     A lapsed claim means the pass that held it died, perhaps after its request reached Twilio:
     that counts as an attempt, and the send is marked unconfirmed so it is looked up first."""
@@ -103,15 +109,15 @@ def claim_due(db: Database, now: dt.datetime, lease_seconds: int, limit: int) ->
         WHERE id IN (SELECT id FROM reminders
                      WHERE status = 'pending' AND due_at <= :now
                        AND (claimed_until IS NULL OR claimed_until <= :now)
-                     ORDER BY due_at LIMIT :limit)
+                     ORDER BY kind = :broadcast, due_at LIMIT :limit)
         RETURNING id""", {"until": _iso(now + dt.timedelta(seconds=lease_seconds)),
                           "now": _iso(now), "lease_back": f"-{int(lease_seconds)} seconds",
-                          "limit": limit}).fetchall()
+                          "limit": limit, "broadcast": BROADCAST}).fetchall()
     if not rows:
         return []
     ids = [r[0] for r in rows]
     return [dict(r) for r in db.query(f"""
-        SELECT r.*, h.person_id, h.city, h.starts_at, h.closed_at, p.contact_id
+        SELECT r.*, h.person_id, h.city, h.starts_at, h.closed_at, h.postponement_id, p.contact_id
         FROM reminders r JOIN hearings h ON h.id = r.hearing_id JOIN people p ON p.id = h.person_id
         WHERE r.id IN ({", ".join("?" * len(ids))}) ORDER BY r.due_at""", ids)]
 

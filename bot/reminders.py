@@ -12,7 +12,12 @@ WELCOME = "welcome"   # not planned: the first message to someone a shelter regi
 # Only when the person asks for it, at the time they chose: the one reminder that may fall in
 # the quiet hours, since people leave for the port before dawn.
 HEARING_DAY = "hearing_day"
-KINDS = (WELCOME, MONTHLY, WEEK_BEFORE, TRAVEL, DAY_BEFORE, HEARING_DAY, DAY_AFTER)
+# Not planned: sent once when an official rule moves the hearing, and when that rule is undone.
+POSTPONED = "postponed"
+RESTORED = "restored"
+# Not planned, not about a date: an operator's message to many phones (bot/broadcast.py).
+BROADCAST = "broadcast"
+KINDS = (WELCOME, MONTHLY, WEEK_BEFORE, TRAVEL, DAY_BEFORE, HEARING_DAY, DAY_AFTER, POSTPONED, RESTORED)
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,9 @@ SETTINGS: tuple[Setting, ...] = (
             "ContentSid of the approved hearing-day reminder (sent only to who asked for it)."),
     Setting("TWILIO_TEMPLATE_DAY_AFTER", None, "ContentSid of the approved day-after question."),
     Setting("TWILIO_TEMPLATE_MONTHLY", None, "ContentSid of the approved monthly reminder."),
+    Setting("TWILIO_TEMPLATE_BROADCAST", None,
+            "ContentSid of the approved generic 'aviso importante' (one variable: the operator's "
+            "broadcast text), for broadcasts outside WhatsApp's 24-hour window."),
     Setting("HEARTBEAT_MAX_AGE_SECONDS", 300, "Scheduler heartbeat older than this is unhealthy."),
     Setting("INBOUND_SID_RETENTION_DAYS", 7, "Days MessageSids are kept to drop Twilio retries."),
     Setting("RETENTION_DAYS", 90,

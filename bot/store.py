@@ -148,7 +148,7 @@ def context_of(db: Database, contact: dict, is_new: bool,
         "LEFT JOIN shelters s ON s.id = p.shelter_id WHERE p.contact_id = ? ORDER BY p.id",
         [contact["id"]]))
     hearings = tuple(Hearing(r["id"], r["person_id"], r["city"], _moment(r["starts_at"]),
-                             _moment(r["report_at"])) for r in rows(db,
+                             _moment(r["report_at"]), r["postponement_id"] is not None) for r in rows(db,
         """SELECT h.* FROM hearings h JOIN people p ON p.id = h.person_id
            WHERE p.contact_id = ? AND h.closed_at IS NULL ORDER BY h.starts_at""",
         [contact["id"]]))
@@ -219,9 +219,10 @@ def save_hearing(db: Database, contact_id: int, data: dict, now: datetime) -> in
     values = [data["city"], data["starts_at"], data.get("report_at"), _iso(now)]
     if replaced:
         # A leave-time reminder chosen for the old day would wake the person on the wrong one.
+        # A date the person saves is their own, no longer one from an official announcement.
         db.execute("UPDATE hearings SET city = ?, starts_at = ?, report_at = ?, updated_at = ?, "
-                   "hearing_day_at = CASE WHEN starts_at = ? THEN hearing_day_at END "
-                   "WHERE id = ?", [*values, data["starts_at"], replaced["id"]])
+                   "hearing_day_at = CASE WHEN starts_at = ? THEN hearing_day_at END, "
+                   "postponement_id = NULL WHERE id = ?", [*values, data["starts_at"], replaced["id"]])
         return replaced["id"]
     cursor = db.execute("INSERT INTO hearings (city, starts_at, report_at, updated_at, person_id, "
                         "created_at) VALUES (?, ?, ?, ?, ?, ?)", [*values, person_id, _iso(now)])

@@ -253,6 +253,8 @@ def view_hearings(v: ViewInput) -> Part:
             # The report time is on the hearing's day, so its hour is enough.
             parts.append(Text(N_("   Presentarse: {time}"),
                               {"time": When(hearing.report_at, city, time_only=True)}))
+        if hearing.official:
+            parts.append(Text(N_("   Fecha de un aviso oficial: revísela en acis.eoir.justice.gov/es.")))
     return Lines(tuple(parts))
 
 
