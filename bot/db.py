@@ -263,6 +263,29 @@ def m010_hearing_day_reminder(db: sqlite_utils.Database) -> None:
                           "'day_before', 'hearing_day', 'day_after'")
 
 
+@migrations()
+def m011_notice_photos(db: sqlite_utils.Database) -> None:
+    # Photos of hearing notices waiting to be read by the scheduler (the web worker never reads
+    # them). Only where Twilio keeps the photo is stored, never its bytes; that is cleared once
+    # the photo is read and deleted at Twilio, and the row stays as a count.
+    db.execute("""
+        CREATE TABLE notice_photos (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            media_path TEXT,
+            content_type TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'read', 'unreadable', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            claimed_until TEXT,
+            outcome TEXT,
+            received_at TEXT NOT NULL,
+            finished_at TEXT
+        )""")
+    db.execute("CREATE INDEX notice_photos_pending ON notice_photos(status, received_at)")
+    db.execute("CREATE INDEX notice_photos_contact ON notice_photos(contact_id)")
+
+
 def default_key_store(database: str) -> str:
     """The key store's path when KEY_STORE is unset: beside the database, never in a backup."""
     stem = database[:-len(".sqlite3")] if database.endswith(".sqlite3") else database

@@ -51,6 +51,9 @@ IN_LANGUAGE = {language: f"help.in_{language}" for language in MARKERS}
 DANGER_FIRST = frozenset({"help.papers_stolen"})
 PARKED = N_("Su registro quedó a medias. Para seguir donde se quedó, escriba SEGUIR.")
 RESUMED = N_("Seguimos donde se quedó.")
+# Before the read-back of a photographed notice, or the first question when nothing was read.
+PAPER_READ = N_("Leí la foto de su hoja. Revise bien la fecha y la hora.")
+PAPER_UNREAD = N_("No pude leer la foto de su hoja. No se preocupe: le pido los datos uno por uno.")
 NOTHING_PARKED = "menu.nothing_to_resume"
 # What a person has typed into a task: worth keeping when the task is interrupted.
 DRAFT_FIELDS = frozenset({"name", "city", "date", "time", "report_time", "a_number", "phone"})
@@ -425,6 +428,34 @@ class Engine:
         step = _Step(self, Conversation(node_id, vars, 0, now), context, now)
         step.say(self.flows[node_id])
         return step.blocks
+
+    def read_paper(self, state: Conversation, context: Context, found: dict[str, Answer],
+                   now: datetime) -> Outcome:
+        """Fill a registration with what a photo of the notice gave, and go on to its read-back,
+        or to the first question the paper did not answer. A registration under way keeps what
+        was typed into it and takes from the paper only what it lacks; nothing is saved before
+        the person confirms the read-back."""
+        step = _Step(self, state, context, now)
+        waiting = self.flows.nodes.get(state.node) if state.node else None
+        expired = bool(waiting and state.updated_at and now - state.updated_at > self.ttl_of(state))
+        step.blocks.append(Lines((Text(PAPER_READ if found else PAPER_UNREAD),)))
+        if waiting and not expired and waiting.id.startswith(REGISTER_FLOW):
+            vars = {k: v for k, v in state.vars.items() if k != "fixing"}
+            given = dict(vars.get(GIVEN) or {})
+            # Answered already: not asked again, routed on as answered.
+            for key in (*SLOTS, "person_id"):
+                if vars.get(key) is not None:
+                    given.setdefault(key, "ok")
+            step.vars = {**vars, GIVEN: given}
+            parked = False
+        else:
+            parked = not expired and step.park()
+            step.vars = {}
+        step.fill(found)
+        step.run(REGISTER, draft=step.vars)
+        if parked:
+            step.blocks.append(Lines((Text(PARKED),)))
+        return step.outcome()
 
     def ttl_of(self, state: Conversation) -> timedelta:
         """How long a question stays open: its own time, the usual one, or a day when the

@@ -95,8 +95,9 @@ def text_of(layout: str, rng: random.Random, after: date) -> tuple[list[str], da
     return lines, day, f"{hour:02d}:{minute:02d}", None, digits
 
 
-def draw(lines: list[str], rng: random.Random, width: int = 1600) -> Image.Image:
-    """The paper flat on a table, then photographed: turned, in perspective, blurred, shaded."""
+def draw(lines: list[str], rng: random.Random, width: int = 1600, plain: bool = False) -> Image.Image:
+    """The paper flat on a table, then photographed: turned, in perspective, blurred, shaded
+    (`plain`: a flat scan, for tests about what happens to a reading rather than the reading)."""
     face = font(rng.choice(fonts()), rng.randint(30, 44))
     height = int(width * 1.3)
     page = Image.new("RGB", (width, height), (rng.randint(235, 255),) * 3)
@@ -105,6 +106,8 @@ def draw(lines: list[str], rng: random.Random, width: int = 1600) -> Image.Image
     for line in lines:
         pen.text((rng.randint(70, 110), y), line, font=face, fill=(rng.randint(0, 50),) * 3)
         y += int(face.size * rng.uniform(1.5, 2.1))
+    if plain:
+        return page
     # A shadow across part of the page (a hand, the phone).
     shade = Image.new("L", page.size, 0)
     ImageDraw.Draw(shade).polygon([(0, rng.randint(0, height)), (width, rng.randint(0, height)),
@@ -121,11 +124,11 @@ def draw(lines: list[str], rng: random.Random, width: int = 1600) -> Image.Image
     return page
 
 
-def notice(seed: int, after: date, layout: str | None = None) -> Notice:
+def notice(seed: int, after: date, layout: str | None = None, plain: bool = False) -> Notice:
     rng = random.Random(seed)
     layout = layout or LAYOUTS[seed % len(LAYOUTS)]
     lines, day, clock, report, digits = text_of(layout, rng, after)
-    image = draw(lines, rng)
+    image = draw(lines, rng, plain=plain)
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=rng.randint(35, 80))
+    image.save(out, "JPEG", quality=90 if plain else rng.randint(35, 80))
     return Notice(layout, out.getvalue(), lines, day, clock, report, digits)
