@@ -37,7 +37,8 @@ PHOTO_REFUSED = N_("No pude abrir esa foto. Mándela otra vez, o escriba sus dat
 def notice_media(form: Mapping[str, str]) -> tuple[str, str] | None:
     """The first image or PDF the message carries: (content type, MediaUrl)."""
     count = (form.get("NumMedia") or "0").strip()
-    for n in range(min(int(count) if count.isdigit() else 0, MAX_MEDIA)):
+    # ASCII digits only: "²" passes str.isdigit() and breaks int().
+    for n in range(min(int(count) if re.fullmatch(r"[0-9]{1,3}", count) else 0, MAX_MEDIA)):
         kind = (form.get(f"MediaContentType{n}") or "").split(";")[0].strip().lower()
         if kind in IMAGE_TYPES or kind == PDF:
             return kind, form.get(f"MediaUrl{n}") or ""
@@ -187,7 +188,9 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
                 return []
             if is_new:
                 shelters.record_consent(db, contact["id"], "self", now)
-            photo = notice_media(form) if desk is None and not contact["opted_out"] else None
+            # A volunteer's photo joins the registration they are typing for someone.
+            photo = notice_media(form) if not contact["opted_out"] and (
+                desk is None or engine.registering_for(state)) else None
             if photo:
                 answer, language = _take_photo(db, contact, *photo, now, ref), contact["language"]
                 return _answer(catalogs.gettext(language, answer), sender, ref)

@@ -11,7 +11,7 @@ from collections import Counter
 
 from flask import Flask
 
-from . import media, notice, ocr, store
+from . import media, notice, ocr, shelters, store
 from . import photo_queue as photos
 from .db import get_db, write
 from .eventlog import contact_ref, event
@@ -67,7 +67,7 @@ def read_one(app: Flask, db, row: dict, now: dt.datetime) -> str:
     ref = contact_ref(contact["phone"])
     with write(db):
         state = store.conversation_of(db, contact["id"])
-        context = store.context_of(db, contact, False)
+        context = store.context_of(db, contact, False, shelters.desk_of(db, contact["phone"]))
         found = {}
         if lines is not None:
             asking = Asking({"city": state.vars.get("city")} if state.vars.get("city") else {},

@@ -141,7 +141,8 @@ def test_the_migration_widens_the_reminder_kinds_and_keeps_every_row(tmp_path):
         db.execute("INSERT INTO reminders (hearing_id, kind, due_at, created_at, updated_at) "
                    "VALUES (1, 'travel', 'd', 't', 't')")
     db.conn.close()
-    assert database.migrate(path) == ["m009_travel_reminders", "m010_hearing_day_reminder"]
+    assert database.migrate(path) == ["m009_travel_reminders", "m010_hearing_day_reminder",
+                                      "m011_notice_photos"]
     db = database.connect(path)
     with database.write(db):
         db.execute("INSERT INTO reminders (hearing_id, kind, due_at, created_at, updated_at) "

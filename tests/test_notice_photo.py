@@ -196,3 +196,46 @@ def test_a_redirect_to_another_host_is_not_followed(monkeypatch):
     with pytest.raises(media.Refused):
         media.download(path, config)
     assert calls == ["https://api.twilio.com" + path]
+
+
+@pytest.mark.parametrize("count", ["²", "٣", "-1", "99999999999", ""])
+def test_an_odd_media_count_is_no_photo_and_no_crash(app, twilio, count):
+    from conftest import Phone
+
+    _, url = twilio.add_media(paper(1, "tear_sheet").jpeg)
+    reply = Phone(app).send("", NumMedia=count, MediaUrl0=url, MediaContentType0="image/jpeg")
+    assert "Recibí la foto" not in reply and reply
+
+
+def test_a_volunteer_registering_someone_can_send_their_paper(app, twilio):
+    from conftest import choose
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["shelters", "add", "Casa del Migrante", "--city", "tijuana"]).exit_code == 0
+    assert runner.invoke(args=["volunteers", "add", "664 555 0001", "--shelter",
+                               "Casa del Migrante"]).exit_code == 0
+    volunteer = "whatsapp:+5216645550001"
+    menu = post(app, "VOLUNTARIO", address=volunteer)
+    post(app, choose(menu, "Registrar a una persona"), address=volunteer)
+    post(app, "664 123 4567", address=volunteer)
+    post(app, "1", address=volunteer)   # uses WhatsApp
+    sheet = paper(1, "tear_sheet")
+    assert "Recibí la foto" in post(app, media_url=twilio.add_media(sheet.jpeg)[1], address=volunteer)
+    dispatch_once(app, now())
+    (reply,) = sent(twilio)
+    # The paper filled the rest; the person's consent is still asked before the read-back.
+    assert "Leí la foto" in reply and "aceptó" in reply
+    readback = post(app, "1", address=volunteer)
+    assert "Revise los datos" in readback and sheet.a_number[-3:] in readback
+    assert "registr" in post(app, "1", address=volunteer).lower()
+    with sqlite3.connect(app.config["DATABASE"]) as conn:
+        assert conn.execute("SELECT count(*) FROM hearings").fetchone()[0] == 1
+
+
+def test_a_volunteer_photo_outside_a_registration_keeps_the_old_answer(app, twilio):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["shelters", "add", "Casa del Migrante", "--city", "tijuana"])
+    runner.invoke(args=["volunteers", "add", "664 555 0001", "--shelter", "Casa del Migrante"])
+    reply = post(app, media_url=twilio.add_media(paper(1, "tear_sheet").jpeg)[1],
+                 address="whatsapp:+5216645550001")
+    assert "Recibí la foto" not in reply and "fotos" in reply
