@@ -239,3 +239,34 @@ def test_a_volunteer_photo_outside_a_registration_keeps_the_old_answer(app, twil
     reply = post(app, media_url=twilio.add_media(paper(1, "tear_sheet").jpeg)[1],
                  address="whatsapp:+5216645550001")
     assert "Recibí la foto" not in reply and "fotos" in reply
+
+
+def test_the_web_worker_never_loads_the_reader(tmp_path):
+    """The webhook answers a photo without the OCR in its process: its latency does not depend
+    on photos being read (that is the scheduler's work)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        import sys
+        from bot import create_app
+        from conftest import Phone
+        app = create_app({{"TESTING": True, "DATABASE": {str(tmp_path / "db.sqlite3")!r},
+                          "SECRET_KEY": "k", "TWILIO_ACCOUNT_SID": {ACCOUNT!r},
+                          "TWILIO_AUTH_TOKEN": "t", "TWILIO_SMS_FROM": "+15005550006",
+                          "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
+                          "PUBLIC_BASE_URL": "https://bot.example.org",
+                          "BACKUP_DIR": {str(tmp_path / "b")!r}}}, instance_path={str(tmp_path)!r})
+        url = "http://127.0.0.1:9/2010-04-01/Accounts/{ACCOUNT}/Messages/MM{'1' * 32}/Media/ME{'2' * 32}"
+        reply = Phone(app).send("", NumMedia="1", MediaUrl0=url, MediaContentType0="image/jpeg")
+        assert "Recibí la foto" in reply, reply
+        loaded = [m for m in ("rapidocr_onnxruntime", "onnxruntime") if m in sys.modules]
+        from bot import ocr
+        print("loaded:", loaded, "models:", ocr._engine is not None)
+    """)
+    tests = os.path.dirname(__file__)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=tests, env={**os.environ, "PYTHONPATH": tests})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "loaded: [] models: False" in done.stdout
