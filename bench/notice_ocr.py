@@ -29,6 +29,9 @@ def main() -> None:
     print(f"first photo (loads the models): {tally.seconds[0]:.2f} s")
     print(f"seconds per photo: median {statistics.median(seconds):.2f}, "
           f"p95 {seconds[int(len(seconds) * 0.95) - 1]:.2f}, max {seconds[-1]:.2f}")
+    cpu = sorted(tally.cpu_seconds[1:])
+    print(f"CPU seconds per photo (all threads): median {statistics.median(cpu):.2f}, max {cpu[-1]:.2f}; "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"peak memory of the process: {peak_mb:.0f} MB")
     print(f"{'field':12} {'present':>7} {'right':>6} {'asked':>6} {'WRONG':>6} {'accuracy':>9}")
     for key in FIELDS:

@@ -27,6 +27,7 @@ class Tally:
     wrong: Counter = field(default_factory=Counter)
     present: Counter = field(default_factory=Counter)   # images whose paper gives the field
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)   # all threads: the load it puts on the cores
     wrong_dates: list[int] = field(default_factory=list)   # seeds
 
     def accuracy(self, key: str) -> float:
@@ -52,9 +53,10 @@ def measure(seeds, cities, now: datetime | None = None) -> Tally:
     for seed in seeds:
         shot = notice(seed, now.date() if isinstance(now, datetime) else date.today())
         truth = expected(shot, asking)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         lines = ocr.read_lines(shot.jpeg)
         tally.seconds.append(time.perf_counter() - started)
+        tally.cpu_seconds.append(time.process_time() - cpu)
         found = paper.read([(line.text, line.confidence) for line in lines], asking).found
         tally.images += 1
         for key in FIELDS:
