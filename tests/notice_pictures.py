@@ -132,3 +132,13 @@ def notice(seed: int, after: date, layout: str | None = None, plain: bool = Fals
     out = io.BytesIO()
     image.save(out, "JPEG", quality=90 if plain else rng.randint(35, 80))
     return Notice(layout, out.getvalue(), lines, day, clock, report, digits)
+
+
+if __name__ == "__main__":
+    # python tests/notice_pictures.py OUT.jpg [SEED]: one photo to try `flask --app bot read-notice` on.
+    import sys
+
+    shot = notice(int(sys.argv[2]) if len(sys.argv) > 2 else 1, date.today())
+    with open(sys.argv[1], "wb") as f:
+        f.write(shot.jpeg)
+    print("\n".join(shot.lines))
