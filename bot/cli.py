@@ -86,6 +86,45 @@ def understand_command(text: str, state: str, now_text: str | None) -> None:
         click.echo(f"dates:        {line}")
 
 
+@click.command("read-notice")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--show-lines", is_flag=True, help="Also print the lines of print read (never logged).")
+@with_appcontext
+def read_notice_command(file: str, show_lines: bool) -> None:
+    """Print what would be read from a photo of a hearing notice: the fields and their
+    confidence, and the fields that would be asked instead. Nothing is stored or sent."""
+    from . import notice, ocr
+    from .context import Context
+    from .inputs import Asking
+
+    engine = current_app.extensions["engine"]
+    with open(file, "rb") as f:
+        data = f.read()
+    try:
+        lines = ocr.read_lines(data)
+    except ocr.Unreadable as error:
+        raise click.ClickException(f"not an image that can be opened ({error})") from None
+    reading = notice.read([(line.text, line.confidence) for line in lines],
+                          Asking({}, Context(), engine.cities, (), datetime.now(UTC)))
+    if show_lines:
+        for line in lines:
+            click.echo(f"line {line.confidence:.2f}  {line.text}")
+    click.echo(f"lines read: {len(lines)}")
+    for key, answer in reading.found.items():
+        value = answer.value
+        if key == "date":
+            value = f"{value} ({datetime.fromisoformat(str(value)).strftime('%A')})"
+        elif key == "city":
+            city = engine.cities[value]
+            value = f"{value} (waits in {city.name}, reports at {city.report.label}, court {city.court})"
+        route = "" if answer.outcome == "ok" else f"  [asked again: {answer.outcome}]"
+        click.echo(f"{key:12} {value}  confidence {reading.confidence[key]:.2f}{route}")
+    for key in reading.doubtful:
+        click.echo(f"{key:12} - (doubtful: asked in the chat)")
+    if not reading.found:
+        click.echo("Nothing read: the person would be asked for every detail.")
+
+
 @click.command("banner")
 @click.option("--host", default="127.0.0.1", show_default=True, help="The host `flask run` listens on.")
 @click.option("--port", default=5000, show_default=True, help="The port `flask run` listens on.")
@@ -119,5 +158,6 @@ Talk to the bot from another terminal:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(chat_command)
+    app.cli.add_command(read_notice_command)
     app.cli.add_command(understand_command)
     app.cli.add_command(banner_command)

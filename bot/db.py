@@ -264,6 +264,29 @@ def m010_hearing_day_reminder(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m011_notice_photos(db: sqlite_utils.Database) -> None:
+    # Photos of hearing notices waiting to be read by the scheduler (the web worker never reads
+    # them). Only where Twilio keeps the photo is stored, never its bytes; that is cleared once
+    # the photo is read and deleted at Twilio, and the row stays as a count.
+    db.execute("""
+        CREATE TABLE notice_photos (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            media_path TEXT,
+            content_type TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'read', 'unreadable', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            claimed_until TEXT,
+            outcome TEXT,
+            received_at TEXT NOT NULL,
+            finished_at TEXT
+        )""")
+    db.execute("CREATE INDEX notice_photos_pending ON notice_photos(status, received_at)")
+    db.execute("CREATE INDEX notice_photos_contact ON notice_photos(contact_id)")
+
+
+@migrations()
 def m012_broadcasts(db: sqlite_utils.Database) -> None:
     # An operator's message to everyone a change affects. Its text is the operator's own, about
     # a court or a bridge, never about one person; each phone's copy is a row of `reminders`,

@@ -51,6 +51,9 @@ IN_LANGUAGE = {language: f"help.in_{language}" for language in MARKERS}
 DANGER_FIRST = frozenset({"help.papers_stolen"})
 PARKED = N_("Su registro quedó a medias. Para seguir donde se quedó, escriba SEGUIR.")
 RESUMED = N_("Seguimos donde se quedó.")
+# Before the read-back of a photographed notice, or the first question when nothing was read.
+PAPER_READ = N_("Leí la foto de su hoja. Revise bien la fecha y la hora.")
+PAPER_UNREAD = N_("No pude leer la foto de su hoja. No se preocupe: le pido los datos uno por uno.")
 NOTHING_PARKED = "menu.nothing_to_resume"
 # What a person has typed into a task: worth keeping when the task is interrupted.
 DRAFT_FIELDS = frozenset({"name", "city", "date", "time", "report_time", "a_number", "phone"})
@@ -58,6 +61,11 @@ DRAFT_FIELDS = frozenset({"name", "city", "date", "time", "report_time", "a_numb
 # so do a volunteer's questions about the person they register (not those changing a registration).
 REGISTER, REGISTER_FLOW = "register.start", "register."
 SLOT_QUESTIONS = (REGISTER_FLOW, "volunteer.ask_")
+# A volunteer's registration of someone, where a photo of that person's paper joins it.
+VOLUNTEER_REGISTER = "volunteer.ask_phone"
+VOLUNTEER_REGISTER_ASKS = frozenset({VOLUNTEER_REGISTER, "volunteer.ask_phone_country"})
+# Answers routed on by their value: what a photo leaves as it was answered.
+YES_NO_SLOTS = frozenset({"whatsapp", "consent"})
 # A message that gives a written date and one of these is a hearing's details, even pasted from
 # the English notice with no word of ours in it ("report to the port" is not a question about it).
 HEARING_DETAILS = frozenset({"time", "report_time", "a_number"})
@@ -434,6 +442,45 @@ class Engine:
         step = _Step(self, Conversation(node_id, vars, 0, now), context, now)
         step.say(self.flows[node_id])
         return step.blocks
+
+    def read_paper(self, state: Conversation, context: Context, found: dict[str, Answer],
+                   now: datetime) -> Outcome:
+        """Fill a registration with what a photo of the notice gave, and go on to its read-back,
+        or to the first question the paper did not answer. A registration under way (the
+        person's own, or a volunteer's for someone) keeps what was typed into it and takes from
+        the paper only what it lacks; nothing is saved before the read-back is confirmed."""
+        step = _Step(self, state, context, now)
+        waiting = self.flows.nodes.get(state.node) if state.node else None
+        expired = bool(waiting and state.updated_at and now - state.updated_at > self.ttl_of(state))
+        step.blocks.append(Lines((Text(PAPER_READ if found else PAPER_UNREAD),)))
+        desk = not expired and context.volunteer is not None and self.registering_for(state)
+        if waiting and not expired and (waiting.id.startswith(REGISTER_FLOW) or desk):
+            vars = {k: v for k, v in state.vars.items() if k != "fixing"}
+            given = dict(vars.get(GIVEN) or {})
+            # Answered already: not asked again, routed on as it was answered.
+            for key in (*SLOTS, "person_id", "phone", "whatsapp", "consent"):
+                if vars.get(key) is not None:
+                    given.setdefault(key, vars[key] if key in YES_NO_SLOTS else "ok")
+            step.vars = {**vars, GIVEN: given}
+            parked = False
+        else:
+            parked = not expired and step.park()
+            step.vars = {}
+        step.fill(found, for_family=not desk)
+        if desk:
+            step.run(VOLUNTEER_REGISTER, draft=step.vars)
+        else:
+            step.run(REGISTER, draft=step.vars)
+        if parked:
+            step.blocks.append(Lines((Text(PARKED),)))
+        return step.outcome()
+
+    @staticmethod
+    def registering_for(state: Conversation) -> bool:
+        """Whether a volunteer is registering someone: at its first question, or past it."""
+        return state.node in VOLUNTEER_REGISTER_ASKS or bool(
+            (state.node or "").startswith(VOLUNTEER_FLOW) and state.vars.get("phone")
+            and not state.vars.get("hearing_id"))
 
     def ttl_of(self, state: Conversation) -> timedelta:
         """How long a question stays open: its own time, the usual one, or a day when the

@@ -10,17 +10,56 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
-from . import audit, guard, outcomes, postponement, shelters, store, unknown
+from . import audit, guard, media, outcomes, postponement, shelters, store, unknown
+from . import photo_queue as photos
 from . import reminder_queue as queue
 from .context import Desk
 from .db import flush_wal, get_db, write
 from .engine import ERROR, SLOW_DOWN, Effect, Engine, Outcome
 from .eventlog import contact_ref, event
-from .i18n import DEFAULT_LANGUAGE
+from .i18n import DEFAULT_LANGUAGE, N_
 from .identity import UnknownAddress, parse_sender
 from .sms import MAX_SMS_SEGMENTS, cost, for_sms, pack
 from .text import clean
 from .views import render_reply
+
+# A photo of the notice is read by the scheduler, never here: the answer says it is coming.
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+PDF = "application/pdf"
+MAX_MEDIA = 10   # Twilio sends at most ten per message
+PHOTO_FIRST = N_("Recibí la foto de su hoja. La leo y le escribo en un momento. "
+                 "La foto se borra después de leerla.")
+PHOTO_AGAIN = N_("Recibí la foto de su hoja. La leo y le escribo en un momento.")
+PHOTO_PDF = N_("Todavía no puedo leer archivos PDF. Mande una foto de su hoja, o escriba sus datos aquí.")
+PHOTO_REFUSED = N_("No pude abrir esa foto. Mándela otra vez, o escriba sus datos aquí.")
+
+
+def notice_media(form: Mapping[str, str]) -> tuple[str, str] | None:
+    """The first image or PDF the message carries: (content type, MediaUrl)."""
+    count = (form.get("NumMedia") or "0").strip()
+    # ASCII digits only: "²" passes str.isdigit() and breaks int().
+    for n in range(min(int(count) if re.fullmatch(r"[0-9]{1,3}", count) else 0, MAX_MEDIA)):
+        kind = (form.get(f"MediaContentType{n}") or "").split(";")[0].strip().lower()
+        if kind in IMAGE_TYPES or kind == PDF:
+            return kind, form.get(f"MediaUrl{n}") or ""
+    return None
+
+
+def _take_photo(db, contact: dict, kind: str, url: str, now: datetime, ref: str) -> str:
+    """Queue a notice photo for the scheduler; return the answer's msgid."""
+    if kind == PDF:
+        event("photo_refused", contact=ref, reason="pdf")
+        return PHOTO_PDF
+    try:
+        path = media.media_path(url, current_app.config)
+    except media.Refused as exc:
+        # Not a photo of ours at Twilio: nothing is ever requested from that address.
+        event("photo_refused", logging.WARNING, contact=ref, reason=str(exc))
+        return PHOTO_REFUSED
+    first = not photos.seen_before(db, contact["id"])
+    photo = photos.add(db, contact["id"], path, kind, now)
+    event("photo_queued", contact=ref, photo=photo, first=first)
+    return PHOTO_FIRST if first else PHOTO_AGAIN
 
 
 def _apply(db, contact_id: int, effect: Effect, engine: Engine, now: datetime,
@@ -152,6 +191,12 @@ def receive(form: Mapping[str, str], now: datetime | None = None) -> list[str]:
                 return []
             if is_new:
                 shelters.record_consent(db, contact["id"], "self", now)
+            # A volunteer's photo joins the registration they are typing for someone.
+            photo = notice_media(form) if not contact["opted_out"] and (
+                desk is None or engine.registering_for(state)) else None
+            if photo:
+                answer, language = _take_photo(db, contact, *photo, now, ref), contact["language"]
+                return _answer(catalogs.gettext(language, answer), sender, ref)
             context = store.context_of(db, contact, is_new, desk)
             outcome: Outcome = engine.step(state, context, text, now)
             for effect in outcome.effects:
@@ -186,6 +231,14 @@ def _learn(db, contact_id: int, state, context, outcome: Outcome, text: str, eng
                                                      outcome.state.vars.get("name")]
         unknown.keep(db, contact_id, outcome.not_understood_at, text, names,
                      bool(node and node.wait and node.wait.input == "name"), now)
+
+
+def _answer(text: str, sender, ref: str) -> list[str]:
+    """One fixed answer, as SMS text when it goes by SMS."""
+    if sender.channel == "sms":
+        text = for_sms(text, current_app.config["SMS_KEEP_ACCENTS"])
+    event("reply", contact=ref, channel=sender.channel, messages=1, segments=cost(text).segments)
+    return [text]
 
 
 def _replies(outcome: Outcome, form, sender, ref: str, is_new: bool, catalogs) -> list[str]:

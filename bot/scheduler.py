@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import audit, safekeeping
+from . import audit, notice_pass, safekeeping
 from . import reminder_queue as queue
 from .db import get_db, write
 from .dispatch import EARLY_STATUS_KEEP, Dispatcher
@@ -23,9 +23,14 @@ def _now() -> dt.datetime:
 
 
 def dispatch_once(app: Flask, now: dt.datetime | None = None):
-    """Run one dispatch pass inside the app."""
+    """Run one dispatch pass inside the app: the reminders due, then the notice photos waiting
+    (their reading takes seconds, so it comes after the reminders, never before)."""
+    now = now or _now()
     with app.app_context():
-        return Dispatcher(app).run(now or _now())
+        report = Dispatcher(app).run(now)
+        for outcome, count in notice_pass.read_pending(app, now).items():
+            report.outcomes[f"photo_{outcome}"] = count
+        return report
 
 
 def housekeeping(app: Flask, now: dt.datetime | None = None) -> None:

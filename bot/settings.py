@@ -52,6 +52,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TWILIO_WHATSAPP_FROM", None, "Sender for WhatsApp, as whatsapp:+E.164."),
     Setting("TWILIO_MESSAGING_SERVICE_SID", None, "Messaging Service used instead of a From."),
     Setting("TWILIO_API_BASE_URL", None, "Send Twilio API requests here instead of Twilio."),
+    Setting("TWILIO_MEDIA_HOSTS", "mms.twiliocdn.com",
+            "Hosts, comma-separated, a photo's download may be redirected to by the Twilio API "
+            "(https only, sent without credentials); empty: a redirect is refused. Photos are "
+            "only ever requested from the Twilio API's own origin. Twilio redirects media that "
+            "needs HTTP authentication to short-lived URLs on mms.twiliocdn.com."),
+    Setting("NOTICE_PHOTO_BATCH", 5,
+            "Notice photos one dispatch pass reads (each takes a few seconds of CPU)."),
     Setting("PUBLIC_BASE_URL", None,
             "Public origin Twilio calls (https://your.host); signatures are checked against it. "
             "Required: without it the webhook refuses every request rather than trust the "

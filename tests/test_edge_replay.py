@@ -113,7 +113,8 @@ def test_media_messages_have_mm_sids_and_are_read(client):
     form = {**twilio_form(""), "MessageSid": f"MM{uuid.uuid4().hex}", "NumMedia": "1",
             "MediaUrl0": "https://api.twilio.com/x", "MediaContentType0": "image/jpeg"}
     response = post(client, form, sign(URL, form))
-    assert response.status_code == 200 and b"Solo puedo leer" in response.data
+    # Read, and answered: that URL is no Media resource of ours, so the photo is refused.
+    assert response.status_code == 200 and b"No pude abrir esa foto" in response.data
 
 
 def test_a_replayed_message_after_borrar_does_not_bring_the_person_back(app):

@@ -131,7 +131,7 @@ def test_any_body_gets_a_short_spanish_answer(client, body):
 
 
 @pytest.mark.parametrize("extra", [
-    {"NumMedia": "1", "MediaContentType0": "image/jpeg", "MediaUrl0": "https://x/1"},
+    {"NumMedia": "1", "MediaContentType0": "video/mp4", "MediaUrl0": "https://x/1"},
     {"NumMedia": "1", "MediaContentType0": "audio/ogg", "MediaUrl0": "https://x/2"},
     {"Latitude": "32.5", "Longitude": "-117.0", "Address": "Tijuana"},
     {"NumMedia": "not a number"},

@@ -5,7 +5,12 @@ What the description cannot say, the stand-in does as Twilio's error dictionary 
 with no From and no MessagingServiceSid is refused with 21603, one with no Body, ContentSid or
 MediaUrl with 21602 (21619 through a Messaging Service), a Body over 1,600 characters with 21617.
 Accepted messages are kept and can be listed (GET Messages.json, filtered by To, From and
-DateSent), as the dispatcher does to find out whether a send that timed out reached Twilio."""
+DateSent), as the dispatcher does to find out whether a send that timed out reached Twilio.
+
+Media a person sent (`add_media`) is served at its MediaUrl, as Twilio serves the file, and its
+Media resource accepts DELETE. The description has no operation for the file itself (it
+describes the resource's JSON): a GET of the file is checked as the GET of its resource, so its
+account, message and media SIDs and the credentials are checked all the same."""
 
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from openapi_core.contrib.requests import RequestsOpenAPIRequest
 SPEC_PATH = os.path.join(os.path.dirname(__file__), "data", "twilio_api_v2010.json.gz")
 ACCOUNT = "AC" + "0" * 32
 MESSAGES = f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
+MEDIA_PREFIX = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/"
 MAX_BODY = 1600
 # Twilio's own wording, from its error dictionary (twilio.com/docs/api/errors/<code>).
 REFUSALS = {
@@ -72,6 +78,9 @@ class FakeTwilio:
         self.list_script: list = []
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
         self.on_accept: Callable[[dict], None] | None = None
+        self.media: dict[str, tuple[bytes, str]] = {}   # path of the file: (bytes, content type)
+        self.media_gets: list[dict] = []      # every GET of a media file
+        self.deleted: list[str] = []          # Media resources deleted
         self.lock = threading.Lock()
         fake = self
 
@@ -81,7 +90,12 @@ class FakeTwilio:
                 fake.handle_post(self, body)
 
             def do_GET(self):
+                if self.path.startswith(MEDIA_PREFIX) and "/Media/" in self.path:
+                    return fake.handle_media_get(self)
                 fake.handle_get(self)
+
+            def do_DELETE(self):
+                fake.handle_media_delete(self)
 
             def log_message(self, *args):
                 pass
@@ -98,16 +112,54 @@ class FakeTwilio:
         self.server.shutdown()
         self.server.server_close()
 
-    def check(self, handler: BaseHTTPRequestHandler, method: str, form: dict | None) -> None:
+    def check(self, handler: BaseHTTPRequestHandler, method: str, form: dict | None,
+              path: str | None = None) -> None:
         """Record how the request breaks Twilio's description, if it does."""
         checked = requests.Request(
-            method, "https://api.twilio.com" + handler.path, data=form,
+            method, "https://api.twilio.com" + (path or handler.path), data=form,
             headers={"Authorization": handler.headers.get("Authorization", "")}).prepare()
         try:
             spec().validate_request(RequestsOpenAPIRequest(checked))
         except Exception as exc:   # any way the request breaks Twilio's description
             with self.lock:
                 self.violations.append(f"{method} {handler.path}: {exc}")
+
+    def add_media(self, data: bytes, content_type: str = "image/jpeg") -> tuple[str, str]:
+        """Keep a file a person sent; return its message SID and its MediaUrl."""
+        message = "MM" + base64.b16encode(os.urandom(16)).decode().lower()
+        media = "ME" + base64.b16encode(os.urandom(16)).decode().lower()
+        path = f"{MEDIA_PREFIX}{message}/Media/{media}"
+        with self.lock:
+            self.media[path] = (data, content_type)
+        return message, self.url + path
+
+    def handle_media_get(self, handler: BaseHTTPRequestHandler) -> None:
+        path = handler.path
+        self.check(handler, "GET", None, path + ".json")
+        with self.lock:
+            self.media_gets.append({"path": path, "auth": handler.headers.get("Authorization", "")})
+            found = self.media.get(path)
+        if found is None:
+            return self.error(handler, 404, 20404)
+        data, content_type = found
+        handler.send_response(200)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def handle_media_delete(self, handler: BaseHTTPRequestHandler) -> None:
+        self.check(handler, "DELETE", None)
+        path = handler.path.removesuffix(".json")
+        with self.lock:
+            found = self.media.pop(path, None)
+            if found is not None:
+                self.deleted.append(path)
+        if found is None:
+            return self.error(handler, 404, 20404)
+        handler.send_response(204)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
 
     def handle_post(self, handler: BaseHTTPRequestHandler, body: str) -> None:
         form = dict(urllib.parse.parse_qsl(body))
