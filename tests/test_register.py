@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import Phone, opened
+from conftest import Phone, Pick, choose, opened
+
+SAVE_A_HEARING, TIJUANA = Pick("Guardar una audiencia"), Pick("Tijuana / San Diego")
 
 
 def hearings(app) -> list[tuple]:
@@ -20,16 +22,16 @@ def test_first_message_says_who_writes_that_it_is_free_not_a_lawyer_and_how_to_s
     assert "gratis" in reply
     assert "No somos abogados" in reply
     assert "BAJA" in reply and "BORRAR" in reply
-    assert "1. Guardar una audiencia" in reply
+    assert choose(reply, "Guardar una audiencia")
     # Only the first message carries the introduction.
     assert "gratis" not in phone.send("hola")
 
 
 def test_register_by_numbers_reads_back_in_words_and_saves_only_after_yes(app, phone):
     phone.send("hola")
-    assert "¿Cómo se llama" in phone.send("1")
-    assert "1. Tijuana / San Diego" in phone.send("MR")
-    assert "¿Qué día" in phone.send("1")
+    assert "¿Cómo se llama" in phone.pick("Guardar una audiencia")
+    assert choose(phone.send("MR"), "Tijuana / San Diego")
+    assert "¿Qué día" in phone.pick("Tijuana / San Diego")
     assert "¿A qué hora es la audiencia" in phone.send("15/3/2027")
     assert "presentarse en el puerto" in phone.send("8:30 am")
     assert "número A" in phone.send("4:30 am")
@@ -61,52 +63,53 @@ def test_register_by_free_text_in_one_go(app, phone):
 
 
 def test_saying_no_at_the_read_back_saves_nothing_and_asks_again(app, phone):
-    phone.talk("hola", "1", "MR", "1", "15/3/2027", "9", "no se", "no")
-    assert "¿Qué quiere corregir?" in phone.send("2")
+    phone.talk("hola", SAVE_A_HEARING, "MR", TIJUANA, "15/3/2027", "9", "no se", "no")
+    assert "¿Qué quiere corregir?" in phone.pick("No, corregir algo")
     assert hearings(app) == []
 
 
 def test_a_past_date_is_questioned_not_accepted(app, phone):
-    phone.talk("hola", "1", "MR", "1")
+    phone.talk("hola", SAVE_A_HEARING, "MR", TIJUANA)
     reply = phone.send("15/3/2026")
     assert "ya pasó" in reply
     assert "¿A qué hora es la audiencia" in phone.send("15/3/2027")
 
 
 def test_a_date_more_than_two_years_ahead_must_be_confirmed(phone):
-    phone.talk("hola", "1", "MR", "1")
+    phone.talk("hola", SAVE_A_HEARING, "MR", TIJUANA)
     reply = phone.send("15/3/2029")
     assert "más de dos años" in reply and "jueves 15 de marzo de 2029" in reply
-    assert "¿Qué día" in phone.send("2")
+    assert "¿Qué día" in phone.pick("No, la escribo otra vez")
     phone.send("15/3/2029")
-    assert "¿A qué hora es la audiencia" in phone.send("1")
+    assert "¿A qué hora es la audiencia" in phone.pick("Sí")
 
 
 def test_report_time_after_the_hearing_is_refused(phone):
-    phone.talk("hola", "1", "MR", "1", "15/3/2027", "8:30")
+    phone.talk("hola", SAVE_A_HEARING, "MR", TIJUANA, "15/3/2027", "8:30")
     assert "antes de la audiencia" in phone.send("9 am")
 
 
 def test_an_a_number_with_eight_digits_gets_the_leading_zero(app, phone):
-    phone.talk("hola", "1", "MR", "1", "15/3/2027", "8:30", "no se")
+    phone.talk("hola", SAVE_A_HEARING, "MR", TIJUANA, "15/3/2027", "8:30", "no se")
     assert "A 012-345-678" in phone.send("A12345678")
     assert "número A tiene 8 o 9" in Phone(app, "whatsapp:+5216640000001").talk(
-        "hola", "1", "MR", "1", "15/3/2027", "8:30", "no se", "A 1234")
+        "hola", SAVE_A_HEARING, "MR", TIJUANA, "15/3/2027", "8:30", "no se", "A 1234")
 
 
 def test_wrong_answers_are_asked_again_a_bounded_number_of_times_then_help(phone):
-    phone.talk("hola", "1", "MR")
+    menu = phone.send("hola")
+    phone.talk(SAVE_A_HEARING, "MR")
     assert "No encontré esa ciudad" in phone.send("la luna")
-    assert "1. Tijuana" in phone.send("marte")
+    assert choose(phone.send("marte"), "Tijuana")
     reply = phone.send("saturno")
     assert "no nos estamos entendiendo" in reply
     # The conversation is over: the next message is read from the menu again.
-    assert "¿Cómo se llama" in phone.send("1")
+    assert "¿Cómo se llama" in phone.send(choose(menu, "Guardar una audiencia"))
 
 
 def test_sms_replies_are_gsm7_where_spanish_allows(app):
     from bot.sms import cost
 
-    reply = Phone(app, "+526641234567").talk("hola", "1")
+    reply = Phone(app, "+526641234567").talk("hola", SAVE_A_HEARING)
     assert "¿Como se llama" in reply
     assert cost(reply).encoding == "GSM-7"
