@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -131,9 +132,14 @@ class Phone:
         return self.last
 
 
+def _unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
 def choose(reply: str, label: str) -> str:
-    """Return the number a reply gives to the option that starts with label (never by position)."""
-    found = re.findall(rf"^(\d+)\. {re.escape(label)}", reply, re.MULTILINE)
+    """Return the number a reply gives to the option that starts with label (never by position).
+    Accents are not compared: an SMS spells "Sí, guardar" as "Si, guardar" to stay in GSM-7."""
+    found = re.findall(rf"^(\d+)\. {re.escape(_unaccented(label))}", _unaccented(reply), re.MULTILINE)
     assert len(found) == 1, f"no single option {label!r} in:\n{reply}"
     return found[0]
 

@@ -250,7 +250,7 @@ def test_the_day_after_answer_no_more_hearings_closes_it(app, twilio):
     Phone(app).talk(*SAVE)
     dispatch(app, DAY_AFTER)
     assert "Ya no le mandaremos recordatorios" in phone.send(
-        choose(twilio.bodies()[-1], "Ya no tengo mas audiencias"))   # as the SMS spells it
+        choose(twilio.bodies()[-1], "Ya no tengo más audiencias"))
     assert "No tiene audiencias guardadas" in phone.send("mi audiencia")
 
 
