@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 
-from conftest import Phone, Pick, choose, opened
+from conftest import TOKEN, Phone, Pick, choose, edit, opened
+
+from bot import create_app
+from bot.flows import FLOWS_DIR
 
 SAVE_A_HEARING, TIJUANA = Pick("Guardar una audiencia"), Pick("Tijuana / San Diego")
 
@@ -113,3 +117,24 @@ def test_sms_replies_are_gsm7_where_spanish_allows(app):
     reply = Phone(app, "+526641234567").talk("hola", SAVE_A_HEARING)
     assert "¿Como se llama" in reply
     assert cost(reply).encoding == "GSM-7"
+
+
+def test_transcripts_follow_an_option_by_its_label_wherever_the_menu_lists_it(tmp_path):
+    flows = tmp_path / "flows"
+    shutil.copytree(FLOWS_DIR, flows)
+    register = ('      - value: register\n        label: "Guardar una audiencia"\n'
+                '        words: [guardar, registrar, nueva]\n')
+    edit(flows / "menu.yaml", register, "")
+    edit(flows / "menu.yaml", "        words: [ver, mi audiencia]\n",
+         "        words: [ver, mi audiencia]\n" + register)
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "test.sqlite3"),
+                      "OUTBOX_PATH": str(tmp_path / "outbox.jsonl"), "SECRET_KEY": "test-secret",
+                      "TWILIO_AUTH_TOKEN": TOKEN, "BACKUP_DIR": str(tmp_path / "backups"),
+                      "FLOWS_DIR": str(flows)}, instance_path=tmp_path)
+    phone = Phone(app)
+    menu = phone.send("hola")
+    assert (choose(menu, "Ver mi audiencia"), choose(menu, "Guardar una audiencia")) == ("1", "2")
+    assert "¿Cómo se llama" in phone.talk(Pick("Guardar una audiencia"))
+    assert "Guardado" in phone.talk("MR", Pick("Tijuana / San Diego"), "15/3/2027", "8:30 am", "4:30 am",
+                                    "no", Pick("Sí, guardar"))
+    assert "MR: lunes 15 de marzo de 2027" in phone.talk("menu", Pick("Ver mi audiencia"))
