@@ -8,6 +8,8 @@ import logging
 import os
 import re
 import sys
+import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -98,31 +100,53 @@ def sign(url: str, form: dict, token: str = TOKEN) -> str:
     return RequestValidator(token).compute_signature(url, form)
 
 
+@dataclass(frozen=True)
+class Pick:
+    """In a transcript, the option of the previous reply that starts with label (never a position)."""
+
+    label: str
+
+
 class Phone:
     """One person writing to the bot (on WhatsApp unless told); send() returns the reply ("" for none)."""
 
     def __init__(self, app, address: str = "whatsapp:+5216641234567", now: datetime = NOW):
         self.app, self.address, self.now = app, address, now
+        self.last = ""
 
     def send(self, body: str, **extra) -> str:
         form = {"From": self.address, "Body": body, "MessageSid": f"SM{next(_sids):032d}",
                 "NumMedia": "0", **extra}
         with self.app.app_context():
-            return "\n\n".join(receive(form, now=self.now))
+            self.last = "\n\n".join(receive(form, now=self.now))
+        return self.last
 
-    def talk(self, *bodies: str) -> str:
-        """Send several messages and return the last reply."""
-        reply = ""
+    def pick(self, label: str) -> str:
+        """Answer the last reply with the number it gives to the option that starts with label."""
+        return self.send(choose(self.last, label))
+
+    def talk(self, *bodies: str | Pick) -> str:
+        """Send several messages (typed text, or a Pick of the previous reply) and return the last reply."""
         for body in bodies:
-            reply = self.send(body)
-        return reply
+            self.send(typed(self.last, body))
+        return self.last
+
+
+def _unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
 def choose(reply: str, label: str) -> str:
-    """Return the number a reply gives to the option that starts with label (never by position)."""
-    found = re.findall(rf"^(\d+)\. {re.escape(label)}", reply, re.MULTILINE)
+    """Return the number a reply gives to the option that starts with label (never by position).
+    Accents are not compared: an SMS spells "Sí, guardar" as "Si, guardar" to stay in GSM-7."""
+    found = re.findall(rf"^(\d+)\. {re.escape(_unaccented(label))}", _unaccented(reply), re.MULTILINE)
     assert len(found) == 1, f"no single option {label!r} in:\n{reply}"
     return found[0]
+
+
+def typed(reply: str, body: str | Pick) -> str:
+    """What a person types: the text itself, or the number reply gives to a Pick's option."""
+    return choose(reply, body.label) if isinstance(body, Pick) else body
 
 
 @pytest.fixture

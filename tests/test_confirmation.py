@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import Phone, choose, opened
+from conftest import Phone, Pick, choose, opened
 
 from bot.inputs import read_yes_no
 
@@ -43,7 +43,8 @@ def test_anything_else_is_not_a_yes(text):
 
 def test_a_yes_with_a_doubt_at_the_read_back_saves_nothing(app, phone):
     for answer in ("sí, pero la hora no", "la fecha no es esa", "¿sí?"):
-        reply = phone.talk("CANCELAR", "hola", "1", "MR", "1", "15/3/2027", "9", "no se", "no")
+        reply = phone.talk("CANCELAR", "hola", Pick("Guardar una audiencia"), "MR",
+                           Pick("Tijuana / San Diego"), "15/3/2027", "9", "no se", "no")
         assert "¿Está todo bien?" in reply
         assert "Guardado" not in phone.send(answer)
         assert hearings(app) == []
@@ -56,16 +57,18 @@ SAVED = ("MR", None, "tijuana", "2027-03-15T16:00:00+00:00", "2027-03-15T14:00:0
 
 def read_back(phone) -> str:
     """Register MR in Tijuana on 15 March 2027 at 9:00, reporting at 7:00, with no A-number."""
-    reply = phone.talk("hola", "1", "MR", "1", "15/3/2027", "9", "7", "no")
-    assert "¿Está todo bien?" in reply and "2. No, corregir algo" in reply
+    reply = phone.talk("hola", Pick("Guardar una audiencia"), "MR", Pick("Tijuana / San Diego"), "15/3/2027",
+                       "9", "7", "no")
+    assert "¿Está todo bien?" in reply and choose(reply, "No, corregir algo")
     return reply
 
 
 @pytest.mark.parametrize("answer", ["sí, pero la hora no", "la fecha no es esa", "mal", "no es",
-                                    "incorrecto", "¿sí?", "2", "no", "no es el 15"])
+                                    "incorrecto", "¿sí?", Pick("No, corregir algo"), "no",
+                                    "no es el 15"])
 def test_anything_but_a_clear_yes_asks_what_to_fix(app, phone, answer):
     read_back(phone)
-    reply = phone.send(answer)
+    reply = phone.talk(answer)
     assert "¿Qué quiere corregir?" in reply
     assert [choose(reply, label) for label in FIELDS] == ["1", "2", "3", "4", "5", "6"]
     assert hearings(app) == []
@@ -92,13 +95,14 @@ def test_fixing_the_date_keeps_everything_else(app, phone):
     assert "Audiencia: martes 16 de marzo de 2027, 9:00 a. m." in reply
     assert "Persona: MR" in reply and "Presentarse en el puerto: martes 16 de marzo de 2027, 7:00" \
         in reply and "¿Está todo bien?" in reply
-    phone.send("1")
+    phone.pick("Sí, guardar")
     assert hearings(app) == [(*SAVED[:3], "2027-03-16T16:00:00+00:00", "2027-03-16T14:00:00+00:00")]
 
 
 def test_fixing_the_city_and_the_report_time(app, phone):
     read_back(phone)
-    reply = phone.send(choose(phone.send("2"), "Ciudad"))
+    phone.pick("No, corregir algo")
+    reply = phone.pick("Ciudad")
     reply = phone.send(choose(reply, "Ciudad Juárez / El Paso"))
     assert "Ciudad: Ciudad Juárez / El Paso" in reply and "¿Está todo bien?" in reply
     reply = phone.send("la hora para presentarme está mal")
@@ -114,7 +118,8 @@ def test_fixing_the_city_and_the_report_time(app, phone):
 
 def test_a_hearing_time_moved_before_the_report_time_asks_that_again(app, phone):
     read_back(phone)
-    phone.send(choose(phone.send("2"), "Hora de la audiencia"))
+    phone.pick("No, corregir algo")
+    phone.pick("Hora de la audiencia")
     assert "¿A qué hora tiene que presentarse" in phone.send("6:30 am")
     reply = phone.send("5")
     assert "Audiencia: lunes 15 de marzo de 2027, 6:30 a. m." in reply
@@ -134,9 +139,10 @@ def test_the_name_and_the_a_number_can_be_fixed(app, phone):
 
 
 def test_choosing_another_person_while_fixing_asks_the_a_number_again(app, phone):
-    phone.talk("hola", "1", "MR", "1", "15/3/2027", "9", "7", "A 123-456-789", "sí")
-    reply = phone.send(choose(phone.send("1"), "Otra persona"))
-    reply = phone.talk("Ana", "1", "16/3/2027", "9", "7", "A 987-654-321")
+    phone.talk("hola", Pick("Guardar una audiencia"), "MR", Pick("Tijuana / San Diego"), "15/3/2027", "9",
+               "7", "A 123-456-789", "sí")
+    phone.talk("menu", Pick("Guardar una audiencia"), Pick("Otra persona"))
+    reply = phone.talk("Ana", Pick("Tijuana / San Diego"), "16/3/2027", "9", "7", "A 987-654-321")
     assert "Persona: Ana" in reply and "Número A: A 987-654-321" in reply
     reply = phone.send(choose(phone.send("no"), "Nombre"))
     assert "número A" in phone.send(choose(reply, "MR"))
@@ -201,15 +207,15 @@ def registrations(app) -> list[tuple]:
 
 
 def test_the_volunteer_read_back_asks_what_to_fix_including_the_phone(app, desk):
-    reply = desk.talk("VOLUNTARIO", "1", "664 123 4567", "1", "M. R.", "tijuana", "15/3/2027",
-                      "8:30", "4:30", "no", "1")
-    assert "¿Está todo bien?" in reply and "2. No, corregir algo" in reply
+    reply = desk.talk("VOLUNTARIO", Pick("Registrar a una persona"), "664 123 4567", Pick("Sí"),
+                      "M. R.", "tijuana", "15/3/2027", "8:30", "4:30", "no", Pick("Sí, aceptó"))
+    assert "¿Está todo bien?" in reply and choose(reply, "No, corregir algo")
     reply = desk.send("sí, pero el teléfono no")
     assert [choose(reply, label) for label in ["Teléfono", *FIELDS]] == [
         "1", "2", "3", "4", "5", "6", "7"]
     assert "¿Cuál es el teléfono" in desk.send(choose(reply, "Teléfono"))
     assert "WhatsApp" in desk.send("664 123 4500")
-    reply = desk.send("1")
+    reply = desk.pick("Sí")
     assert "Teléfono: +526641234500, por WhatsApp" in reply and "¿Está todo bien?" in reply
     reply = desk.send("no, es el 16 de marzo a las 9")
     assert "Audiencia: martes 16 de marzo de 2027, 9:00 a. m." in reply
@@ -235,7 +241,8 @@ def test_at_the_read_back_ok_saves_and_gracias_is_thanks(app, phone):
 
 
 def test_hours_before_follow_a_corrected_hearing_time(app, phone):
-    phone.talk("hola", "1", "MR", "tijuana", "15/3/2027", "8:30", "4 horas antes", "no")
+    phone.talk("hola", Pick("Guardar una audiencia"), "MR", "tijuana", "15/3/2027", "8:30", "4 horas antes",
+               "no")
     reply = phone.send("no, la hora es 9:00")
     assert "9:00 a. m." in reply and "Presentarse en el puerto: lunes 15 de marzo de 2027, " \
         "5:00 a. m." in reply

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import Phone
+from conftest import Phone, Pick
 
 from bot.cost import SAMPLE_CONTEXT, SAMPLE_NOW, SAMPLE_VARS
 from bot.engine import LEGAL_NOTICE, Engine
@@ -13,13 +13,14 @@ from bot.i18n import Catalogs, load_catalogs
 from bot.views import render
 
 CATALOGS = Catalogs(load_catalogs())
-SAVE_NOGALES = ("hola", "1", "Ana", "nogales", "15/3/2027", "8:30", "no se", "A12345678", "1")
-SAVE_TIJUANA = ("hola", "1", "Ana", "tijuana", "15/3/2027", "8:30", "4:30", "no", "1")
+SAVE = Pick("Guardar una audiencia")
+SAVE_NOGALES = ("hola", SAVE, "Ana", "nogales", "15/3/2027", "8:30", "no se", "A12345678", Pick("Sí"))
+SAVE_TIJUANA = ("hola", SAVE, "Ana", "tijuana", "15/3/2027", "8:30", "4:30", "no", Pick("Sí"))
 EXACT_TIME = re.compile(r"\d{1,2}:\d{2}")
 
 
 def test_port_time_without_a_saved_hearing_never_invents_an_exact_time(phone):
-    reply = phone.talk("hola", "3")
+    reply = phone.talk("hola", Pick("Hora para ir al puerto"))
     assert "viene en su hoja" in reply and "unas 4 horas antes" in reply
     assert "hora de El Paso" not in reply and "El Paso va una hora adelante" in reply
     assert not EXACT_TIME.search(reply)
@@ -41,25 +42,25 @@ def test_nogales_without_a_report_time_names_the_el_paso_clock_and_the_rule(phon
 
 
 def test_what_the_day_is_like_and_what_to_bring(phone):
-    phone.talk("hola", "3")
-    assert "En 2019 y 2020" in phone.send("2")
-    reply = phone.send("1")
+    phone.talk("hola", Pick("Hora para ir al puerto"))
+    assert "En 2019 y 2020" in phone.pick("Cómo es ese día")
+    reply = phone.pick("Qué llevar")
     assert "Aviso de Comparecencia (NTA)" in reply and "No hay una lista oficial" in reply
     assert "Aviso de Comparecencia" in Phone(phone.app, "whatsapp:+5216640000002").send(
         "que documentos llevo a la corte")
 
 
 @pytest.mark.parametrize("choice,expected", [
-    ("1", "dígalo usted al oficial en el puerto"),
-    ("2", "El gobierno no lo paga"),
-    ("3", "intérprete gratis"),
-    ("4", "orden en ausencia"),
-    ("5", "EOIR-33"),
-    ("6", "No está claro si las personas LGBT"),
+    ("Tengo miedo de volver a México", "dígalo usted al oficial en el puerto"),
+    ("Abogado", "El gobierno no lo paga"),
+    ("Intérprete", "intérprete gratis"),
+    ("Si no llegué a mi audiencia", "orden en ausencia"),
+    ("Cambio de dirección", "EOIR-33"),
+    ("Quién no debe estar en el programa", "No está claro si las personas LGBT"),
 ])
 def test_each_right_from_the_menu_says_it_is_not_legal_advice(phone, choice, expected):
-    phone.talk("hola", "4")
-    reply = phone.send(choice)
+    phone.talk("hola", Pick("Mis derechos"))
+    reply = phone.pick(choice)
     assert expected in reply
     assert "Esto es información general, no es consejo legal." in reply
 
@@ -103,25 +104,26 @@ def test_case_status_leads_with_the_free_website_and_shows_the_a_number_only_whe
     assert "Ninguna le da la hora para ir al puerto" in reply
     assert "12345678" not in reply               # the A-number stays hidden until asked for
     assert "cada mes" in reply and "no es consejo legal" in reply
-    reply = phone.send("1")
+    reply = phone.pick("Ver mi número A completo")
     assert "- Ana: 012345678" in reply          # 8 digits typed, 9 on the hotline
 
 
 def test_case_status_without_an_a_number_explains_the_leading_zero(phone):
-    reply = phone.talk("hola", "5")
+    reply = phone.talk("hola", Pick("Revisar mi caso"))
     assert "marque sus 9 números. Si tiene 8, marque un 0 antes" in reply
-    assert "No hay un número A guardado" in phone.send("1")
+    assert "No hay un número A guardado" in phone.pick("Ver mi número A completo")
 
 
 EMERGENCY_WORDS = ["peligro", "estoy en peligro", "me quieren secuestrar", "secuestro",
                    "me amenazan", "EMERGENCIA", "auxilio", "Auxilio!!", "me estan siguiendo"]
 MID_FLOW = {
-    "register date": ("hola", "1", "Ana", "1"),
-    "family name": ("hola", "7", "1"),
-    "rights menu": ("hola", "4"),
+    "register date": ("hola", SAVE, "Ana", Pick("Tijuana / San Diego")),
+    "family name": ("hola", Pick("Mi familia en este teléfono"), Pick("Agregar una persona")),
+    "rights menu": ("hola", Pick("Mis derechos")),
     "delete confirmation": ("hola", "BORRAR"),
     "language": ("hola", "IDIOMA"),
-    "hearing read-back": ("hola", "1", "Ana", "1", "15/3/2027", "8:30", "no se", "no"),
+    "hearing read-back": ("hola", SAVE, "Ana", Pick("Tijuana / San Diego"), "15/3/2027", "8:30", "no se",
+                          "no"),
 }
 
 
@@ -138,7 +140,7 @@ def test_danger_words_interrupt_any_flow_before_anything_else(app, where, word):
 def test_help_groups_in_the_persons_city_are_named_without_unverified_phones(app):
     phone = Phone(app)
     phone.talk(*SAVE_TIJUANA)
-    reply = phone.talk("auxilio", "1")
+    reply = phone.talk("auxilio", Pick("Grupos que ayudan en su ciudad"))
     assert "Grupos que ayudan en Tijuana / San Diego:" in reply
     assert "- Al Otro Lado (ayuda legal)" in reply and "- Casa del Migrante (albergue)" in reply
     assert "No tenemos sus teléfonos" in reply
@@ -147,13 +149,13 @@ def test_help_groups_in_the_persons_city_are_named_without_unverified_phones(app
 
 def test_help_groups_ask_for_the_city_when_unknown(app):
     phone = Phone(app)
-    phone.talk("hola", "6")
-    assert "¿En qué ciudad está?" in phone.send("1")
+    phone.talk("hola", Pick("Emergencia"))
+    assert "¿En qué ciudad está?" in phone.pick("Grupos que ayudan en su ciudad")
     assert "Kino Border Initiative" in phone.send("nogales")
 
 
 def test_comar(phone):
-    reply = phone.talk("hola", "6", "2")
+    reply = phone.talk("hola", Pick("Emergencia"), Pick("Pedir asilo en México"))
     assert "30 días hábiles" in reply and "no es consejo legal" in reply
 
 

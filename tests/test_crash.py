@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import time
 
-from conftest import TOKEN, Phone, clean_environ, flask_command
+from conftest import TOKEN, Phone, Pick, clean_environ, flask_command
 from twilio_fake import ACCOUNT
 
 from bot import create_app
@@ -35,7 +35,8 @@ def register(tmp_path, env, people: int) -> None:
     for n in range(people):
         name = f"Persona {chr(65 + n % 26)}{chr(65 + n // 26)}"
         Phone(app, f"whatsapp:+52166400{n:05d}").talk(
-            "hola", "1", name, "tijuana", "15/3/2027", "8:30", "4:30", "no", "1")
+            "hola", Pick("Guardar una audiencia"), name, "tijuana", "15/3/2027", "8:30", "4:30", "no",
+            Pick("Sí, guardar"))
 
 
 def send_due(env, now: dt.datetime) -> subprocess.Popen:

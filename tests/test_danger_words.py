@@ -7,7 +7,7 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from conftest import NOW, Phone
+from conftest import NOW, Phone, Pick, choose
 
 from bot.context import Context
 from bot.engine import DANGER_FIRST, Conversation, Engine
@@ -16,8 +16,9 @@ from bot.sms import cost
 from bot.understanding import Vocabulary
 from bot.views import render
 
-MID_FLOW = ("hola", "1", "MR", "1", "15/3/2027")   # waiting for the hearing time
-SAVED = (*MID_FLOW, "8:30", "no se", "no", "1")
+# Waiting for the hearing time.
+MID_FLOW = ("hola", Pick("Guardar una audiencia"), "MR", Pick("Tijuana / San Diego"), "15/3/2027")
+SAVED = (*MID_FLOW, "8:30", "no se", "no", Pick("Sí, guardar"))
 ANSWER = "Si está en peligro ahora, llame al 911."
 
 
@@ -156,7 +157,7 @@ def test_a_half_typed_registration_survives_a_danger_word(app, phone, word):
     assert reply.startswith(ANSWER) and "Grupos Beta" in reply
     # Then the question the person was answering, with what they typed kept.
     assert "¿A qué hora es la audiencia" in reply.split("Grupos Beta")[1]
-    phone.talk("8:30", "no se", "no", "1")
+    phone.talk("8:30", "no se", "no", Pick("Sí, guardar"))
     assert count(app, "SELECT count(*) FROM hearings WHERE starts_at LIKE '2027-03-15%'") == 1
 
 
@@ -197,9 +198,9 @@ def test_a_clear_way_of_saying_stop_stops_at_once(app, phone, phrase):
 def test_a_longer_sentence_that_says_stop_is_asked_once(app, phone, phrase):
     phone.talk(*SAVED)
     reply = phone.send(phrase)
-    assert "¿Quiere dejar de recibir mensajes?\n1. Sí\n2. No" in reply
+    assert "¿Quiere dejar de recibir mensajes?" in reply and choose(reply, "Sí") and choose(reply, "No")
     assert count(app, "SELECT opted_out FROM contacts") == 0
-    assert "Ya no le vamos a mandar mensajes" in phone.send("1")
+    assert "Ya no le vamos a mandar mensajes" in phone.pick("Sí")
     assert count(app, "SELECT opted_out FROM contacts") == 1
     assert count(app, "SELECT count(*) FROM reminders WHERE status = 'pending'") == 0
 
@@ -213,7 +214,7 @@ def test_a_soft_way_of_saying_stop_that_answers_a_yes_no_question_is_that_answer
 def test_no_to_the_stop_question_keeps_the_messages(app, phone):
     phone.talk(*SAVED)
     phone.send("creo que ya no necesito los mensajes de la corte de mi primo")
-    reply = phone.send("2")
+    reply = phone.pick("No")
     assert "le vamos a seguir escribiendo" in reply and "¿Qué quiere hacer?" in reply
     assert count(app, "SELECT opted_out FROM contacts") == 0
     assert count(app, "SELECT count(*) FROM reminders WHERE status = 'pending'") > 0

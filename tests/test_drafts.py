@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import Phone, choose, opened
+from conftest import Phone, Pick, choose, opened
 from test_shelters import VOLUNTEER, cli
 
 X_PHONE, W_PHONE = "664 111 1111", "+52 656 222 2222"   # 656 alone could be a US number
@@ -105,7 +105,7 @@ def test_changing_x_then_adding_xs_daughter_adds_a_person_and_changes_nothing_el
 
 
 def test_adding_a_family_member_then_saving_a_hearing_for_the_first_person(app, phone):
-    reply = phone.talk("hola", "1", "Rosa", "tijuana", "15/3/2027", "8:30", "4:30",
+    reply = phone.talk("hola", Pick("Guardar una audiencia"), "Rosa", "tijuana", "15/3/2027", "8:30", "4:30",
                        "A 123-456-789")
     assert "Guardado" in phone.send("si")
     reply = phone.send("menu")
@@ -149,11 +149,11 @@ def test_a_registration_deleted_while_a_volunteer_changes_it_is_said_not_crashed
     desk.talk(choose(reply, "Cambiar la fecha o la hora"), "16/3/2027", "8:30")
     person = Phone(app, "whatsapp:+5216641111111")
     if vanishes_before == "the read-back":
-        person.talk("BORRAR", "1")
+        person.talk("BORRAR", Pick("Sí, borrar todo"))
         reply = desk.send("4:30")
     else:
         assert "Revise el cambio" in desk.send("4:30")
-        person.talk("BORRAR", "1")
+        person.talk("BORRAR", Pick("Sí, borrar todo"))
         assert "Ese registro ya no está" in desk.send("ayuda")   # the question shown again
         reply = desk.send("si")
     assert "Ese registro ya no está" in reply and "No cambié nada" in reply

@@ -8,12 +8,11 @@ import json
 import sqlite3
 
 import pytest
-from conftest import NOW, Phone
+from conftest import NOW, Phone, Pick, typed
 
 from bot.guard import shape
 
 VOLUNTEER = "whatsapp:+5216645550001"
-REGISTER = ("1", "MR", "1", "15/3/2027", "8:30", "4:30", "no", "1")
 
 
 def events(handler, name: str) -> list[dict]:
@@ -47,21 +46,29 @@ def test_a_person_answering_1_si_1_through_flows_is_never_silenced(app):
     # 20 seconds: 34 messages within the loop window, "1" again and again.
     # (Three days: the same person's hearing on the same day saved again is one hearing.)
     answers = ["hola"] + [a for day in (15, 16, 17) for a in (
-        "1", "MR", "1", f"{day}/3/2027", "8:30", "4:30", "no", "si", "menu", "2", "menu")]
-    replies = [later(app, n / 3).send(text) for n, text in enumerate(answers)]
+        Pick("Guardar una audiencia"), "MR", Pick("Tijuana / San Diego"), f"{day}/3/2027", "8:30",
+        "4:30", "no", "si", "menu", Pick("Ver mi audiencia"), "menu")]
+    replies = [""]
+    for n, answer in enumerate(answers):
+        replies.append(later(app, n / 3).send(typed(replies[-1], answer)))
+    replies = replies[1:]
     assert all(replies)
     assert later(app, 12).send("cuando es mi audiencia").count("MR") == 3
 
 
 def test_a_person_browsing_the_menu_by_number_is_never_silenced(app):
-    choices = ["hola", "3", "menu", "4", "menu", "4", "menu", "4", "menu", "4", "menu", "4"]
+    choices = ["hola", Pick("Hora para ir al puerto"), "menu", Pick("Mis derechos"), "menu",
+               Pick("Mis derechos"), "menu", Pick("Mis derechos"), "menu", Pick("Mis derechos"), "menu",
+               Pick("Mis derechos")]
+    reply = ""
     for n, choice in enumerate(choices):
-        assert later(app, n / 3).send(choice), choice
+        reply = later(app, n / 3).send(typed(reply, choice))
+        assert reply, choice
 
 
 def test_a_person_stuck_on_a_question_is_answered_until_the_help(app):
     phone = Phone(app)
-    phone.talk("hola", "1", "MR")
+    phone.talk("hola", Pick("Guardar una audiencia"), "MR")
     # Wrong answers get their retries and then the way out, as before: no silence in between.
     assert all(phone.send("1234") for _ in range(4))
 
@@ -127,9 +134,9 @@ def test_a_volunteer_registering_many_people_hits_neither_the_cap_nor_the_loop(c
     volunteer = Phone(app, VOLUNTEER)
     replies = [volunteer.send("VOLUNTARIO")]
     for n in range(7):   # seven people in one sitting: far more than the cap of 12 messages
-        replies += [volunteer.send(text) for text in (
-            "1", f"664 123 45{n:02d}", "1", "M. R.", "tijuana", "15/3/2027", "8:30", "4:30",
-            "no", "1", "1")]
+        replies += [volunteer.talk(text) for text in (
+            Pick("Registrar a una persona"), f"664 123 45{n:02d}", Pick("Sí"), "M. R.", "tijuana",
+            "15/3/2027", "8:30", "4:30", "no", Pick("Sí, aceptó"), Pick("Sí, registrar"))]
     assert all(replies)
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         assert conn.execute("SELECT count(*) FROM people").fetchone() == (7,)

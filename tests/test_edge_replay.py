@@ -118,13 +118,14 @@ def test_media_messages_have_mm_sids_and_are_read(client):
 
 
 def test_a_replayed_message_after_borrar_does_not_bring_the_person_back(app):
-    from conftest import Phone
+    from conftest import Phone, Pick, choose
 
     phone = Phone(app)
-    phone.talk("hola", "1", "Rosa", "tijuana", "15/3/2027", "8:30", "4:30", "no", "si")
-    phone.send("BORRAR")                                  # asks to confirm
-    confirm = {"From": phone.address, "Body": "1", "MessageSid": "SM" + "ab" * 16,
-               "NumMedia": "0"}
+    phone.talk("hola", Pick("Guardar una audiencia"), "Rosa", "tijuana", "15/3/2027", "8:30", "4:30",
+               "no", "si")
+    asked = phone.send("BORRAR")                          # asks to confirm
+    confirm = {"From": phone.address, "Body": choose(asked, "Sí, borrar todo"),
+               "MessageSid": "SM" + "ab" * 16, "NumMedia": "0"}
     with app.app_context():
         from bot.inbox import receive
         assert receive(confirm, now=phone.now)            # the deletion, confirmed

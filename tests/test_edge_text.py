@@ -8,7 +8,7 @@ import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import opened, sign
+from conftest import Pick, opened, sign, typed
 
 from bot.text import clean, clean_line
 
@@ -17,16 +17,18 @@ URL = "http://localhost/twilio/messages"
 VOLUNTEER = "whatsapp:+5216645550001"
 
 
-def listing(client, sender: str, *bodies: str) -> list[str]:
+def listing(client, sender: str, *bodies: str | Pick) -> list[str]:
     """Send messages through the signed webhook; return the last TwiML's texts, parsed as XML."""
+    texts: list[str] = []
     for body in bodies:
-        form = {"From": sender, "Body": body, "MessageSid": f"SM{uuid.uuid4().hex}",
-                "NumMedia": "0"}
+        form = {"From": sender, "Body": typed("\n\n".join(texts), body),
+                "MessageSid": f"SM{uuid.uuid4().hex}", "NumMedia": "0"}
         response = client.post("/twilio/messages", data=form,
                                headers={"X-Twilio-Signature": sign(URL, form)})
         assert response.status_code == 200
         root = ET.fromstring(response.data)   # raises on a NUL, an ESC or U+FFFF
-    return [m.text or "" for m in root.iter("Message")]
+        texts = [m.text or "" for m in root.iter("Message")]
+    return texts
 
 
 def names(app) -> list[str]:
@@ -35,7 +37,9 @@ def names(app) -> list[str]:
 
 
 def test_a_name_typed_with_control_characters_in_the_chat_is_stored_and_listed_clean(app, runner):
-    lines = ["hola", "1", DIRTY, "tijuana", "15 de marzo de 2027", "8:30", "no se", "no", "1"]
+    # The chat reads all its input at once: options are named by their words, as a person may type them.
+    lines = ["hola", "Guardar una audiencia", DIRTY, "tijuana", "15 de marzo de 2027", "8:30", "no se",
+             "no", "Sí, guardar"]
     result = runner.invoke(args=["chat"], input="\n".join(lines) + "\n")
     assert "Guardado" in result.output and "\x00" not in result.output
     assert names(app) == ["Maria"]
@@ -60,7 +64,8 @@ def test_an_imported_name_with_control_characters_is_stored_and_listed_clean(app
     assert "imported 2, already there 0, bad rows 0" in result.output, result.output
     assert names(app) == ["Maria", "Luis"]
     client = app.test_client()
-    upcoming = " ".join(listing(client, VOLUNTEER, "VOLUNTARIO", "2", "60"))
+    upcoming = " ".join(listing(client, VOLUNTEER, "VOLUNTARIO", Pick("Audiencias de los próximos días"),
+                               "60"))
     assert "Maria" in upcoming and "Luis" in upcoming
     # The person registered by the shelter asks too: the same hearing, read back clean.
     mine = listing(client, "whatsapp:+5216641234567", "cuando es mi audiencia")
@@ -69,7 +74,8 @@ def test_an_imported_name_with_control_characters_is_stored_and_listed_clean(app
 
 def test_a_name_stored_dirty_before_this_check_still_gives_valid_twiml(app, phone):
     """Rows written before the door was watched: the reply is cleaned on its way out too."""
-    phone.talk("hola", "1", "Ana", "tijuana", "15/3/2027", "8:30", "no se", "no", "1")
+    phone.talk("hola", Pick("Guardar una audiencia"), "Ana", "tijuana", "15/3/2027", "8:30", "no se", "no",
+               Pick("Sí, guardar"))
     vault = app.extensions["vault"]
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         conn.execute("UPDATE people SET name = ?", [vault.seal("A\x00n\x1ba\uffff")])
@@ -91,6 +97,6 @@ def test_clean_drops_what_xml_and_sqlite_cannot_hold_and_keeps_the_rest(dirty, k
 
 def test_a_body_full_of_controls_is_answered_and_nothing_dirty_is_stored(app, phone):
     assert phone.send("\x00\x1b\uffff")
-    assert phone.send("1")
-    phone.talk("\x1bJo\x00sé\x07", "tijuana", "15/3/2027", "8:30", "no se", "no", "1")
+    assert phone.talk("menu", Pick("Guardar una audiencia"))
+    phone.talk("\x1bJo\x00sé\x07", "tijuana", "15/3/2027", "8:30", "no se", "no", Pick("Sí, guardar"))
     assert names(app) == ["José"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import choose
 
 from bot.context import Context, Hearing, Person
 from bot.engine import Conversation, Engine
@@ -69,8 +70,8 @@ def test_opted_out_people_get_nothing_but_alta_borrar_and_a_cry_for_help(engine)
     assert [e.name for e in engine.step(Conversation(), context, "alta", NOW).effects] == ["opt_in"]
     asked = engine.step(Conversation(), context, "borrar", NOW)
     assert asked.state.node == "menu.delete"
-    assert [e.name for e in engine.step(asked.state, context, "1", NOW).effects] == [
-        "delete_contact"]
+    yes = choose(text(asked), "Sí, borrar todo")
+    assert [e.name for e in engine.step(asked.state, context, yes, NOW).effects] == ["delete_contact"]
 
 
 def test_hearings_listed_are_only_the_upcoming_ones_soonest_first(engine):
@@ -88,7 +89,7 @@ def test_a_family_picks_who_the_hearing_is_for_or_adds_someone(engine):
     context = Context(people=(Person(1, "Ana", None),))
     asked = engine.step(Conversation(), context, "registrar", NOW)
     assert "1. Ana\n2. Otra persona" in text(asked)
-    other = engine.step(asked.state, context, "2", NOW)
+    other = engine.step(asked.state, context, choose(text(asked), "Otra persona"), NOW)
     assert other.state.node == "register.ask_name"
     ana = engine.step(asked.state, context, "ana", NOW)
     assert ana.state.node == "register.ask_city" and ana.state.vars["person_id"] == 1

@@ -7,7 +7,7 @@ import sqlite3
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Phone, choose
+from conftest import Phone, Pick, choose
 from test_reminders import SAVE, TEMPLATES, dispatch, make_app, rows
 
 from bot.reminders import HEARING_DAY, Schedule, full_plan
@@ -50,7 +50,7 @@ def ask_for_it(phone: Phone) -> str:
     reply = phone.send(choose(reply, "Ver mi audiencia"))
     reply = phone.send(choose(reply, "Aviso el día de la audiencia"))
     assert "¿Para cuál audiencia quiere el aviso?" in reply
-    reply = phone.send("1")
+    reply = phone.pick("Ana")
     assert "antes de salir" in reply and "aunque sea de noche" in reply
     return reply
 
@@ -110,7 +110,7 @@ def test_no_turns_it_off_and_a_time_after_the_hearing_is_asked_again(tmp_path, t
     assert [r[2] for r in hearing_day_rows(app)] == ["pending"]
     reply = phone.send("menu")
     reply = phone.send(choose(reply, "Ver mi audiencia"))
-    phone.talk(choose(reply, "Aviso el día de la audiencia"), "1")
+    phone.talk(choose(reply, "Aviso el día de la audiencia"), Pick("Ana"))
     assert "no le mandamos ese aviso" in phone.send("no")
     assert [r[2] for r in hearing_day_rows(app)] == ["cancelled"]
 
@@ -122,8 +122,8 @@ def test_a_new_hearing_date_drops_the_hour_chosen_for_the_old_one(tmp_path, twil
     phone.send("3:30")
     reply = phone.send("menu")
     reply = phone.send(choose(reply, "Ver mi audiencia"))
-    phone.talk(choose(reply, "Cambiar la fecha o la hora"), "1", "tijuana", "22/3/2027", "8:30",
-               "4:30", "1")
+    phone.talk(choose(reply, "Cambiar la fecha o la hora"), Pick("Ana"), "tijuana", "22/3/2027", "8:30",
+               "4:30", Pick("Sí, guardar"))
     assert [r[2] for r in hearing_day_rows(app)] == ["cancelled"]
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         assert conn.execute("SELECT hearing_day_at FROM hearings").fetchall() == [(None,)]

@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 
 import pytest
-from conftest import NOW, Phone
+from conftest import NOW, Phone, Pick
 
 from bot import create_app
 from bot.safekeeping import KEY_BACKUP, daily
@@ -21,7 +21,8 @@ NO_HEARINGS = "No tiene audiencias guardadas"
 
 def register(app, address: str, name: str, date: str = "15/3/2027") -> Phone:
     phone = Phone(app, address)
-    phone.talk("hola", "1", name, "tijuana", date, "8:30", "4:30", "A 123-456-789", "1")
+    phone.talk("hola", Pick("Guardar una audiencia"), name, "tijuana", date, "8:30", "4:30", "A 123-456-789",
+               Pick("Sí, guardar"))
     return phone
 
 
@@ -50,7 +51,7 @@ def test_a_snapshot_taken_before_borrar_gives_the_person_back_to_no_one(app, tmp
     deleted = register(app, DELETED, "Rosalinda")
     register(app, KEPT, "Marisol", "16/3/2027")
     before = snapshot(app)
-    deleted.talk("BORRAR", "1")
+    deleted.talk("BORRAR", Pick("Sí, borrar todo"))
     # The snapshot still holds the ciphertext, but its key is gone for good.
     vault = app.extensions["vault"]
     opened = []
@@ -63,7 +64,7 @@ def test_a_snapshot_taken_before_borrar_gives_the_person_back_to_no_one(app, tmp
     again = restore(app, before, tmp_path)
     with sqlite3.connect(again.config["DATABASE"]) as conn:   # removed at start, not just hidden
         assert conn.execute("SELECT count(*) FROM contacts").fetchone() == (1,)
-    assert NO_HEARINGS in Phone(again, DELETED).talk("hola", "2")
+    assert NO_HEARINGS in Phone(again, DELETED).talk("hola", Pick("Ver mi audiencia"))
     assert "1. Marisol: martes 16 de marzo de 2027" in Phone(again, KEPT).send("mi audiencia")
 
 
@@ -89,7 +90,7 @@ def test_borrar_leaves_no_trace_of_the_key_in_the_key_store_or_its_backup(app):
         wrapped = conn.execute("SELECT wrapped FROM data_keys WHERE key_id = ?",
                                [key_id]).fetchone()[0]
     key_backup = os.path.join(app.config["KEY_BACKUP_DIR"], KEY_BACKUP)
-    deleted.talk("BORRAR", "1")
+    deleted.talk("BORRAR", Pick("Sí, borrar todo"))
     for path in (app.config["KEY_STORE"], app.config["KEY_STORE"] + "-wal", key_backup):
         if os.path.exists(path):
             with open(path, "rb") as f:
@@ -116,7 +117,7 @@ def test_a_person_whose_key_is_gone_is_a_stranger_not_an_error(app):
     register(app, DELETED, "Rosalinda")
     with sqlite3.connect(app.config["KEY_STORE"]) as conn:
         conn.execute("DELETE FROM data_keys WHERE key_id <> 'staff'")
-    assert NO_HEARINGS in Phone(app, DELETED).talk("hola", "2")
+    assert NO_HEARINGS in Phone(app, DELETED).talk("hola", Pick("Ver mi audiencia"))
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         assert conn.execute("SELECT count(*) FROM people").fetchone() == (0,)
 
@@ -149,7 +150,7 @@ def test_a_key_destroyed_while_the_key_backup_is_written_is_not_in_it(app, monke
     def borrar_while_copying(db, schema, path):
         copy(db, schema, path + ".copying")          # the copy is read with the key in it,
         if schema == "keys":
-            deleted.talk("BORRAR", "1")              # BORRAR commits meanwhile,
+            deleted.talk("BORRAR", Pick("Sí, borrar todo"))              # BORRAR commits meanwhile,
         os.replace(path + ".copying", path)          # and only then is the copy in place
 
     monkeypatch.setattr(safekeeping, "_vacuum_into", borrar_while_copying)

@@ -13,7 +13,7 @@ import sys
 import time
 
 import pytest
-from conftest import Phone
+from conftest import Phone, Pick
 
 from bot import create_app
 from bot.eventlog import pseudonym
@@ -22,6 +22,8 @@ from bot.vault import VaultError
 
 RACERS = 300
 PHONE = "whatsapp:+5216641234567"
+
+SAVE_A_HEARING = Pick("Guardar una audiencia")
 
 
 def _slow_key() -> str:
@@ -116,8 +118,8 @@ def test_the_lookup_and_log_keys_are_neither_secret_key_nor_each_other(tmp_path)
     with app.app_context():
         from bot.eventlog import contact_ref
         assert contact_ref(number) == pseudonym(number, log_key) != pseudonym(number, "k")
-    Phone(app, PHONE).talk("hola", "1", "Rosalinda", "tijuana", "15/3/2027", "8:30", "4:30",
-                           "no", "1")
+    Phone(app, PHONE).talk("hola", SAVE_A_HEARING, "Rosalinda", "tijuana", "15/3/2027", "8:30", "4:30",
+                           "no", Pick("Sí, guardar"))
     # SECRET_KEY changes, phones are still found: it no longer keys their lookup.
     changed = create_app({**app.config, "SECRET_KEY": "another"},
         instance_path=tmp_path)
@@ -185,8 +187,8 @@ def test_an_installation_from_before_these_keys_keeps_finding_its_phones(tmp_pat
     config = {"TESTING": True, "DATABASE": str(tmp_path / "db.sqlite3"), "SECRET_KEY": "old",
               "KEY_DIR": str(tmp_path / "keys"), "BACKUP_DIR": str(tmp_path / "backups")}
     app = create_app(config, instance_path=tmp_path)
-    Phone(app, PHONE).talk("hola", "1", "Rosalinda", "tijuana", "15/3/2027", "8:30", "4:30",
-                           "A 123-456-789", "1")
+    Phone(app, PHONE).talk("hola", SAVE_A_HEARING, "Rosalinda", "tijuana", "15/3/2027", "8:30", "4:30",
+                           "A 123-456-789", Pick("Sí, guardar"))
     app.test_cli_runner().invoke(args=["shelters", "add", "Casa"])
     app.test_cli_runner().invoke(args=["volunteers", "add", "664 765 4321", "--shelter", "Casa"])
     _legacy(app, "old")
@@ -223,8 +225,8 @@ def test_rotation_names_the_snapshots_from_before_per_person_keys_as_retired(tmp
               "KEY_DIR": str(tmp_path / "keys"), "BACKUP_DIR": str(backups)}
     app = create_app({**config, "ENCRYPTION_KEYS": old},
         instance_path=tmp_path)
-    Phone(app, PHONE).talk("hola", "1", "Rosalinda", "tijuana", "15/3/2027", "8:30", "4:30",
-                           "no", "1")
+    Phone(app, PHONE).talk("hola", SAVE_A_HEARING, "Rosalinda", "tijuana", "15/3/2027", "8:30", "4:30",
+                           "no", Pick("Sí, guardar"))
     _legacy(app, "old")
     backups.mkdir()
     before = "mi_audiencia-20261101T030000.sqlite3"

@@ -6,9 +6,11 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from conftest import NOW, Phone
+from conftest import NOW, Phone, Pick
 
-MID_FLOW = ("hola", "1", "MR", "1", "15/3/2027")   # waiting for the hearing time
+SAVE_A_HEARING = Pick("Guardar una audiencia")
+# Waiting for the hearing time.
+MID_FLOW = ("hola", SAVE_A_HEARING, "MR", Pick("Tijuana / San Diego"), "15/3/2027")
 
 
 def count(app, table: str) -> int:
@@ -21,7 +23,7 @@ def test_menu_from_the_middle_of_a_flow(phone, word):
     phone.talk(*MID_FLOW)
     reply = phone.send(word)
     assert "¿Qué quiere hacer?" in reply
-    assert "¿Cómo se llama" in phone.send("1")
+    assert "¿Cómo se llama" in phone.pick("Guardar una audiencia")
 
 
 @pytest.mark.parametrize("word", ["AYUDA", "ayuda", "ayuad", "?"])
@@ -48,7 +50,7 @@ def test_opt_out_is_confirmed_then_silence_until_alta(app, phone, word):
     assert phone.send("1") == ""
     reply = phone.send("ALTA")
     assert "mensajes otra vez" in reply and "¿Qué quiere hacer?" in reply
-    assert "¿Cómo se llama" in phone.send("1")
+    assert "¿Cómo se llama" in phone.pick("Guardar una audiencia")
 
 
 def test_start_also_opts_back_in(phone):
@@ -58,11 +60,11 @@ def test_start_also_opts_back_in(phone):
 
 @pytest.mark.parametrize("word", ["BORRAR", "borrar mis datos", "eliminen mi numero"])
 def test_delete_asks_first_then_deletes_everything(app, phone, word):
-    phone.talk(*MID_FLOW, "8:30", "no se", "no", "1")
+    phone.talk(*MID_FLOW, "8:30", "no se", "no", Pick("Sí, guardar"))
     assert count(app, "hearings") == 1
     phone.talk(*MID_FLOW)
     assert "¿Quiere borrar todos sus datos?" in phone.send(word)
-    assert "Borramos todos sus datos" in phone.send("1")
+    assert "Borramos todos sus datos" in phone.pick("Sí, borrar todo")
     for table in ("contacts", "contact_addresses", "people", "hearings", "conversations"):
         assert count(app, table) == 0, table
     # A new first message starts from zero, with the introduction again.
@@ -70,7 +72,7 @@ def test_delete_asks_first_then_deletes_everything(app, phone, word):
 
 
 def test_delete_answered_no_keeps_everything(app, phone):
-    phone.talk(*MID_FLOW, "8:30", "no se", "no", "1")
+    phone.talk(*MID_FLOW, "8:30", "no se", "no", Pick("Sí, guardar"))
     phone.send("borrar")
     assert "No borramos nada" in phone.send("no")
     assert count(app, "hearings") == 1
@@ -89,18 +91,19 @@ def test_english_from_the_middle_of_a_flow(phone, word, expected):
     phone.talk(*MID_FLOW)
     reply = phone.send(word)
     assert "We will write to you in English" in reply and expected in reply
-    assert "What is the name" in phone.send("1")
+    assert "What is the name" in phone.pick("Save a hearing")
 
 
 def test_idioma_offers_both_languages_and_espanol_comes_back(phone):
     phone.talk(*MID_FLOW)
     assert "1. Español\n2. English" in phone.send("IDIOMA")
-    assert "Type the number" in phone.send("2")
+    assert "Type the number" in phone.pick("English")
     assert "Le vamos a escribir en español" in phone.send("español")
 
 
 def test_english_read_back_uses_english_dates(phone):
-    phone.talk("hola", "english", "1", "MR", "3", "15/3/2027", "8:30", "no", "no")
+    phone.talk("hola", "english", Pick("Save a hearing"), "MR", Pick("Ciudad Juárez / El Paso"), "15/3/2027",
+               "8:30", "no", "no")
     reply = phone.send("")
     assert reply  # a message without text still gets an answer
     summary = phone.send("?")

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import sqlite3
 
-from conftest import NOW, Phone
+from conftest import NOW, Phone, Pick
 
 from bot import create_app
 from bot.db import connect
@@ -31,8 +31,9 @@ SCANS_ON_PURPOSE = {
         "the sweep of people whose key is gone: reads every key id, outside any write lock",
 }
 VOLUNTEER, PERSON = "whatsapp:+5216645550001", "whatsapp:+5216641234567"
-REGISTER = ("hola", "1", "Rosalinda", "tijuana", "25/11/2026", "8:30", "4:30", "A 123-456-789",
-            "1")
+REGISTER = ("hola", Pick("Guardar una audiencia"), "Rosalinda", "tijuana", "25/11/2026", "8:30", "4:30",
+            "A 123-456-789", Pick("Sí, guardar"))
+CHANGE_A_REGISTRATION = Pick("Cambiar o cancelar un registro")
 CSV = ("phone,name,city,date,time,report_time,a_number,whatsapp,consent\n"
        "664 123 4000,M. R.,tijuana,15/03/2027,8:30,4:30,A 123-456-789,si,si\n"
        "664 123 4001,J. L.,matamoros,16/03/2027,9:00,,,no,si\n")
@@ -46,14 +47,15 @@ def run_everything(app, tmp_path) -> None:
     cli.invoke(args=["volunteers", "list", "--shelter", "Casa del Migrante"])
     person = Phone(app, PERSON)
     person.talk(*REGISTER)
-    person.talk("mi audiencia", "me cambiaron la fecha", "1", "1", "27/11/2026", "9:00",
-                "no se", "1")
+    person.talk("mi audiencia", "me cambiaron la fecha", Pick("Rosalinda"), Pick("Tijuana / San Diego"),
+                "27/11/2026", "9:00", "no se", Pick("Sí, guardar"))
     person.talk("BAJA", "1", "ALTA")
     volunteer = Phone(app, VOLUNTEER)
-    volunteer.talk("VOLUNTARIO", "1", "664 123 4567", "1", "M. R.", "tijuana", "25/11/2026",
-                   "8:30", "4:30", "no", "1", "1")
-    volunteer.talk("2", "7")
-    volunteer.talk("3", "1", "1", "20/4/2027", "9:00", "no se")
+    volunteer.talk("VOLUNTARIO", Pick("Registrar a una persona"), "664 123 4567", Pick("Sí"), "M. R.",
+                   "tijuana", "25/11/2026", "8:30", "4:30", "no", Pick("Sí, aceptó"), Pick("Sí, registrar"))
+    volunteer.talk(Pick("Audiencias de los próximos días"), "7")
+    volunteer.talk(CHANGE_A_REGISTRATION, Pick("M. R."), Pick("Cambiar la fecha o la hora"), "20/4/2027",
+                   "9:00", "no se")
     path = tmp_path / "people.csv"
     path.write_text(CSV, encoding="utf-8")
     cli.invoke(args=["contacts", "import", str(path), "--shelter", "Casa del Migrante"])
@@ -75,8 +77,9 @@ def run_everything(app, tmp_path) -> None:
     cli.invoke(args=["stats"])
     cli.invoke(args=["audit"])
     app.test_client().get("/healthz")
-    volunteer.talk("VOLUNTARIO", "3", "1", "2", "1")          # cancel a registration
-    person.talk("BORRAR", "1")
+    volunteer.talk("VOLUNTARIO", CHANGE_A_REGISTRATION, Pick("M. R.: miércoles 25 de noviembre"),
+                   Pick("Cancelar el registro"), Pick("Sí, cancelar"))   # cancel a registration
+    person.talk("BORRAR", Pick("Sí, borrar todo"))
     housekeeping(app, NOW + dt.timedelta(days=400))
     cli.invoke(args=["keys", "rotate"])
     cli.invoke(args=["volunteers", "remove", "664 555 0001"])

@@ -110,7 +110,7 @@ def test_a_pasted_notice_asks_only_the_city_and_the_time_to_report(app, phone):
     assert asked(phone.send(choose(reply, "Tijuana"))) == ["report"]
     reply = phone.send("4:30")
     assert asked(reply) == ["read-back"] and "Número A: A 212-345-678" in reply
-    assert "Guardado" in phone.send("1")
+    assert "Guardado" in phone.pick("Sí, guardar")
     assert hearings(app) == [("JOSE LUIS MARTINEZ", "212345678", "tijuana",
                               at_court("tijuana", date(2027, 3, 4), time(8, 30)),
                               at_court("tijuana", date(2027, 3, 4), time(4, 30)))]
@@ -119,7 +119,7 @@ def test_a_pasted_notice_asks_only_the_city_and_the_time_to_report(app, phone):
 def test_a_pasted_tear_sheet_asks_only_about_its_month_first_date(app, phone):
     reply = phone.send(MPP_TEAR_SHEET)
     assert "pone primero el mes: jueves 4 de marzo de 2027" in reply
-    reply = phone.send("1")
+    reply = phone.pick("Sí")
     assert asked(reply) == ["read-back"]
     assert "Presentarse en el puerto: jueves 4 de marzo de 2027, 4:30 a. m." in reply
     assert "Guardado" in phone.send("si")
@@ -287,18 +287,18 @@ def test_a_one_message_registration_through_the_chat_command_as_a_new_user(app):
 
 
 def test_a_volunteer_registering_a_person_is_asked_only_what_is_missing(app):
-    from conftest import Phone
+    from conftest import Phone, Pick
     runner = app.test_cli_runner()
     assert runner.invoke(args=["shelters", "add", "Casa", "--city", "tijuana"]).exit_code == 0
     assert runner.invoke(args=["volunteers", "add", "664 555 0001", "--shelter", "Casa"]).exit_code == 0
     volunteer = Phone(app, "whatsapp:+5216645550001")
-    volunteer.talk("hola", "VOLUNTARIO", "1", "664 123 4567", "1")
+    volunteer.talk("hola", "VOLUNTARIO", Pick("Registrar a una persona"), "664 123 4567", Pick("Sí"))
     reply = volunteer.send(MPP_TEAR_SHEET)
     # The name question read the whole notice: the name it introduces, and every other detail.
     assert "pone primero el mes: jueves 4 de marzo de 2027" in reply
-    reply = volunteer.send("1")
+    reply = volunteer.pick("Sí")
     assert "aceptó" in reply and asked(reply) == []
-    reply = volunteer.send("1")
+    reply = volunteer.pick("Sí, aceptó")
     assert "Revise los datos" in reply and "MARIA ELENA LOPEZ" in reply
     assert "Presentarse en el puerto: jueves 4 de marzo de 2027, 4:30 a. m." in reply
 

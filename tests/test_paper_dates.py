@@ -6,7 +6,7 @@ import sqlite3
 from datetime import date, time
 
 import pytest
-from conftest import Phone, choose
+from conftest import Phone, Pick, choose
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,7 +87,7 @@ def _to_date_question(phone):
     phone.send("hola")
     phone.send(choose(phone.send("hola"), "Guardar una audiencia"))
     phone.send("MR")
-    return phone.send("1")
+    return phone.pick("Tijuana / San Diego")
 
 
 def test_the_english_notice_date_is_asked_in_words_and_the_chosen_one_saved(app, phone):
@@ -138,13 +138,15 @@ def test_a_volunteer_registering_and_changing_asks_between_the_readings(app):
     assert runner.invoke(args=["shelters", "add", "Casa", "--city", "tijuana"]).exit_code == 0
     assert runner.invoke(args=["volunteers", "add", "664 555 0001", "--shelter", "Casa"]).exit_code == 0
     volunteer = Phone(app, "whatsapp:+5216645550001")
-    reply = volunteer.talk("VOLUNTARIO", "1", "664 123 4567", "1", "M. R.", "tijuana", "03/04/2027")
+    reply = volunteer.talk("VOLUNTARIO", Pick("Registrar a una persona"), "664 123 4567", Pick("Sí"), "M. R.",
+                           "tijuana", "03/04/2027")
     assert "jueves 4 de marzo de 2027" in reply and "sábado 3 de abril de 2027" in reply
     reply = volunteer.talk(choose(reply, "jueves 4 de marzo de 2027"), "8:30", "4:30",
-                           "A 123-456-789", "1")
+                           "A 123-456-789", Pick("Sí, aceptó"))
     assert "Audiencia: jueves 4 de marzo de 2027, 8:30 a. m." in reply
-    volunteer.send("1")
-    reply = volunteer.talk("3", "1", "1", "04/05/2027")
+    volunteer.pick("Sí, registrar")
+    reply = volunteer.talk(Pick("Cambiar o cancelar un registro"), Pick("M. R."),
+                           Pick("Cambiar la fecha o la hora"), "04/05/2027")
     assert "lunes 5 de abril de 2027" in reply and "martes 4 de mayo de 2027" in reply
     volunteer.talk(choose(reply, "martes 4 de mayo de 2027"), "9:00", "no se")
     volunteer.send("si")
@@ -201,10 +203,10 @@ def test_a_questioned_date_is_kept_on_yes_and_retyped_on_no(app, text, question)
     first, second = Phone(app, "whatsapp:+5216641230001"), Phone(app, "whatsapp:+5216641230002")
     _to_date_question(first)
     assert question in first.send(text)
-    assert "¿A qué hora es la audiencia" in first.send("1")
+    assert "¿A qué hora es la audiencia" in first.pick("Sí")
     _to_date_question(second)
     second.send(text)
-    assert "¿Qué día" in second.send("2")
+    assert "¿Qué día" in second.pick("No, la escribo otra vez")
 
 
 def test_an_import_refuses_a_weekend_date_with_the_reason(app, tmp_path):
@@ -315,7 +317,7 @@ def test_a_date_copied_from_the_notice_is_read_month_first_and_said_back_at_once
     _to_date_question(phone)
     reply = phone.send("Hearing Date: 03/04/2027")
     assert "Su hoja está en inglés y pone primero el mes: jueves 4 de marzo de 2027." in reply
-    assert "¿A qué hora es la audiencia" in phone.send("1")
+    assert "¿A qué hora es la audiencia" in phone.pick("Sí")
     phone.talk("8:30 am", "no se")
     assert "Audiencia: jueves 4 de marzo de 2027" in phone.send("no")
 
@@ -323,7 +325,7 @@ def test_a_date_copied_from_the_notice_is_read_month_first_and_said_back_at_once
 def test_a_notice_date_said_wrong_is_asked_again(phone):
     _to_date_question(phone)
     phone.send("03/04/2027 8:30 AM")
-    assert "¿Qué día" in phone.send("2")
+    assert "¿Qué día" in phone.pick("No, la escribo otra vez")
 
 
 def test_a_notice_date_with_one_valid_reading_needs_no_question(phone):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Phone
+from conftest import Phone, Pick
 
 # intent, phrase: the corpus rows this part of the bot answers.
 PHRASES = [
@@ -53,11 +53,13 @@ def test_a_phrase_as_the_first_message(app, intent, phrase):
 @pytest.mark.parametrize("intent,phrase", [p for p in PHRASES if p[0] != "menu"])
 def test_a_phrase_in_the_middle_of_another_question(app, intent, phrase):
     phone = Phone(app)
-    phone.talk("hola", "1", "MR", "1")              # waiting for the date
+    # Waiting for the date.
+    phone.talk("hola", Pick("Guardar una audiencia"), "MR", Pick("Tijuana / San Diego"))
     assert FIRST_QUESTION[intent] in phone.send(phrase)
 
 
 def test_with_a_saved_hearing_change_phrases_ask_which_one(app):
     phone = Phone(app)
-    phone.talk("hola", "1", "MR", "1", "15/3/2027", "8:30", "no se", "no", "1")
+    phone.talk("hola", Pick("Guardar una audiencia"), "MR", Pick("Tijuana / San Diego"), "15/3/2027", "8:30",
+               "no se", "no", Pick("Sí, guardar"))
     assert "¿Cuál audiencia quiere cambiar?" in phone.send("me cambiaron la fecha")

@@ -8,7 +8,7 @@ import json
 import sqlite3
 
 import pytest
-from conftest import NOW, Phone, choose
+from conftest import NOW, Phone, Pick, choose
 
 from bot.context import Context
 from bot.dispatch import Dispatcher
@@ -113,7 +113,7 @@ def test_a_city_nobody_knows_is_asked_again_never_guessed():
 
 def test_monterrey_names_laredo_and_sees_both_clocks(app):
     phone = Phone(app)
-    reply = phone.talk("hola", "1", "Ana")
+    reply = phone.talk("hola", Pick("Guardar una audiencia"), "Ana")
     assert "Otra ciudad" in reply
     asked = phone.send("Monterrey")
     assert "¿Qué puerto o corte dice su hoja?" in asked
@@ -133,7 +133,7 @@ def test_monterrey_names_laredo_and_sees_both_clocks(app):
 
 def test_otra_ciudad_by_its_label_reports_where_the_paper_says(app):
     phone = Phone(app)
-    reply = phone.talk("hola", "1", "Ana")
+    reply = phone.talk("hola", Pick("Guardar una audiencia"), "Ana")
     asked = phone.send(choose(reply, "Otra ciudad"))
     phone.send(choose(asked, "El Paso"))
     read_back = phone.talk("15/7/2027", "8:30", "4:30", "no")
@@ -147,7 +147,7 @@ def test_the_volunteers_city_question_takes_other_cities_too(app):
     assert runner.invoke(args=["shelters", "add", "Casa", "--city", "tijuana"]).exit_code == 0
     assert runner.invoke(args=["volunteers", "add", "664 555 0001", "--shelter", "Casa"]).exit_code == 0
     volunteer = Phone(app, "whatsapp:+5216645550001")
-    volunteer.talk("VOLUNTARIO", "1", "664 123 4567", "1", "M. R.")
+    volunteer.talk("VOLUNTARIO", Pick("Registrar a una persona"), "664 123 4567", Pick("Sí"), "M. R.")
     asked = volunteer.send("saltillo")
     assert "¿Qué puerto o corte dice su hoja?" in asked
     consent = volunteer.talk(choose(asked, "Eagle Pass"), "15/7/2027", "8:30", "no se", "no")
@@ -197,7 +197,8 @@ def test_tijuana_has_no_trip_to_plan(app):
 
 def test_a_nogales_hearing_saved_after_the_trip_reminder_says_the_trip_at_once(app):
     late = Phone(app, now=dt.datetime(2027, 7, 11, 18, 0, tzinfo=UTC))
-    reply = late.talk("hola", "1", "Ana", "nogales", "13/7/2027", "8:30", "no se", "no")
+    reply = late.talk("hola", Pick("Guardar una audiencia"), "Ana", "nogales", "13/7/2027", "8:30", "no se",
+                      "no")
     saved = late.send(choose(reply, "Sí, guardar"))
     assert "Su audiencia es en pocos días." in saved
     assert "De Nogales a Ciudad Juárez son de 7 a 8 horas de camino." in saved
@@ -214,8 +215,9 @@ def test_the_trip_list_groups_by_where_people_report_not_where_they_were_returne
     for phone, name, city, time in (("664 123 4567", "M. R.", "tijuana", "9:00"),
                                     ("686 123 4567", "J. L.", "mexicali", "8:00"),
                                     ("656 123 4567", "A. P.", "juarez", "8:30")):
-        volunteer.talk("1", phone, "1", name, city, "25/11/2026", time, "no se", "no", "1", "1")
-    listing = volunteer.talk("2", "7")
+        volunteer.talk(Pick("Registrar a una persona"), phone, Pick("Sí"), name, city, "25/11/2026", time,
+                       "no se", "no", Pick("Sí, aceptó"), Pick("Sí, registrar"))
+    listing = volunteer.talk(Pick("Audiencias de los próximos días"), "7")
     assert ("miércoles 25 de noviembre de 2026 - San Ysidro (Tijuana):\n"
             "- J. L. (Mexicali): hora para presentarse: ver su hoja\n"
             "- M. R.: hora para presentarse: ver su hoja\n"

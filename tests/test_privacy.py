@@ -6,15 +6,16 @@ import json
 import re
 
 import pytest
-from conftest import Phone
+from conftest import Phone, Pick
 
 PHONE = re.compile(r"\+?\d(?:[\s-]?\d){7,}")
 
 
 def test_a_whole_conversation_logs_no_phone_name_a_number_or_body(app, capsys):
     phone = Phone(app, "whatsapp:+5216641234567")
-    phone.talk("hola", "1", "Rosalinda", "tijuana", "15 de marzo de 2027", "8:30", "4:30",
-               "A 123-456-789", "si", "cuando es mi audiencia", "BAJA", "ALTA", "BORRAR", "1")
+    phone.talk("hola", Pick("Guardar una audiencia"), "Rosalinda", "tijuana", "15 de marzo de 2027", "8:30",
+               "4:30", "A 123-456-789", "si", "cuando es mi audiencia", "BAJA", "ALTA", "BORRAR",
+               Pick("Sí, borrar todo"))
     out = capsys.readouterr().out
     events = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert len(events) >= 14 and {e["event"] for e in events} >= {"message_in", "action"}

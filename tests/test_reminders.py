@@ -7,14 +7,15 @@ import sqlite3
 
 import pytest
 import requests
-from conftest import TOKEN, Phone, sign
+from conftest import TOKEN, Phone, Pick, choose, sign
 from twilio_fake import ACCOUNT
 
 from bot import create_app
 from bot.dispatch import Dispatcher, RateLimit
 
 UTC = dt.UTC
-SAVE = ("hola", "1", "Ana", "tijuana", "15/3/2027", "8:30", "4:30", "A12345678", "1")
+SAVE = ("hola", Pick("Guardar una audiencia"), "Ana", "tijuana", "15/3/2027", "8:30", "4:30", "A12345678",
+        Pick("Sí, guardar"))
 WEEK_BEFORE = dt.datetime(2027, 3, 8, 17, 0, tzinfo=UTC)
 DAY_BEFORE = dt.datetime(2027, 3, 15, 0, 0, tzinfo=UTC)
 DAY_AFTER = dt.datetime(2027, 3, 16, 17, 0, tzinfo=UTC)
@@ -81,7 +82,8 @@ def test_an_operator_lists_a_phones_reminders(app):
 def test_a_changed_hearing_cancels_its_pending_rows_and_plans_anew_with_no_duplicate(app):
     phone = Phone(app)
     phone.talk(*SAVE)
-    phone.talk("me cambiaron la fecha", "1", "1", "20/4/2027", "9:00", "no se", "1")
+    phone.talk("me cambiaron la fecha", Pick("Ana"), Pick("Tijuana / San Diego"), "20/4/2027", "9:00",
+               "no se", Pick("Sí, guardar"))
     live = [(k, d) for k, d, s, *_ in rows(app) if s == "pending"]
     assert ("week_before", "2027-04-13T16:00:00+00:00") in live       # 09:00 PDT
     assert ("week_before", "2027-03-08T17:00:00+00:00") not in live
@@ -90,7 +92,8 @@ def test_a_changed_hearing_cancels_its_pending_rows_and_plans_anew_with_no_dupli
             if k != "monthly" and d.startswith("2027-03-")} == {"cancelled"}
     # Saving the same hearing again changes nothing.
     before = rows(app)
-    phone.talk("me cambiaron la fecha", "1", "1", "20/4/2027", "9:00", "no se", "1")
+    phone.talk("me cambiaron la fecha", Pick("Ana"), Pick("Tijuana / San Diego"), "20/4/2027", "9:00",
+               "no se", Pick("Sí, guardar"))
     assert rows(app) == before
 
 
@@ -217,7 +220,7 @@ def test_opting_out_cancels_everything_queued_and_nothing_is_sent(app, twilio):
 def test_deleting_removes_the_queue(app, twilio):
     phone = Phone(app)
     phone.talk(*SAVE)
-    phone.talk("BORRAR", "1")
+    phone.talk("BORRAR", Pick("Sí, borrar todo"))
     assert rows(app) == [] and dispatch(app, DAY_AFTER).claimed == 0
 
 
@@ -234,9 +237,10 @@ def test_the_day_after_answer_updates_the_hearing(app, twilio):
     Phone(app).talk(*SAVE)
     dispatch(app, DAY_AFTER)
     assert "¿como le fue ayer en la audiencia de Ana?" in twilio.bodies()[-1]
-    reply = phone.talk("1", "1", "20/5/2027", "9:00", "no se")
+    phone.send(choose(twilio.bodies()[-1], "Me dieron otra fecha"))
+    reply = phone.talk(Pick("Tijuana / San Diego"), "20/5/2027", "9:00", "no se")
     assert "martes 20 de mayo" not in reply and "jueves 20 de mayo de 2027, 9:00 a. m." in reply
-    phone.send("1")
+    phone.pick("Sí, guardar")
     live = {k: d for k, d, s, *_ in rows(app) if s == "pending"}
     assert live["day_before"] == "2027-05-20T00:00:00+00:00"
 
@@ -245,7 +249,8 @@ def test_the_day_after_answer_no_more_hearings_closes_it(app, twilio):
     phone = Phone(app, now=DAY_AFTER + dt.timedelta(hours=30))          # answered a day later
     Phone(app).talk(*SAVE)
     dispatch(app, DAY_AFTER)
-    assert "Ya no le mandaremos recordatorios" in phone.send("2")
+    assert "Ya no le mandaremos recordatorios" in phone.send(
+        choose(twilio.bodies()[-1], "Ya no tengo más audiencias"))
     assert "No tiene audiencias guardadas" in phone.send("mi audiencia")
 
 

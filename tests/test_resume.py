@@ -34,7 +34,7 @@ def test_another_topic_keeps_the_registration_and_seguir_goes_on(app, phone):
 def test_menu_keeps_it_too(app, phone):
     phone.talk(*HALF_WAY)
     assert "Su registro quedó a medias" in phone.send("menu")
-    phone.send("2")                                    # looks at something else meanwhile
+    phone.pick("Ver mi audiencia")                     # looks at something else meanwhile
     assert "¿A qué hora es la audiencia?" in phone.send("seguir")
     assert "Guardado" in finish_registration(phone)
 

@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 
 import pytest
-from conftest import NOW, Phone, opened
+from conftest import NOW, Phone, Pick, opened
 from cryptography.fernet import Fernet
 
 from bot import create_app
@@ -33,7 +33,7 @@ def raw(app) -> bytes:
 
 def converse(app):
     phone = Phone(app, "whatsapp:+5216641234567")
-    phone.talk("hola", "1", "Rosalinda", "tijuana", "15/3/2027", "8:30", "4:30",
+    phone.talk("hola", Pick("Guardar una audiencia"), "Rosalinda", "tijuana", "15/3/2027", "8:30", "4:30",
                "A 123-456-789")                      # stop at the read-back: the draft is live
     return phone
 
@@ -42,7 +42,7 @@ def test_no_phone_name_or_a_number_in_clear_in_the_file_or_its_wal(app):
     phone = converse(app)
     for secret in SECRETS[:5]:
         assert secret.encode() not in raw(app), secret
-    phone.send("1")
+    phone.pick("Sí, guardar")
     app.test_cli_runner().invoke(args=["shelters", "add", "Casa"])
     app.test_cli_runner().invoke(args=["volunteers", "add", "664 765 4321", "--shelter", "Casa"])
     for secret in SECRETS:
@@ -51,12 +51,12 @@ def test_no_phone_name_or_a_number_in_clear_in_the_file_or_its_wal(app):
 
 def test_borrar_leaves_not_even_the_ciphertext_behind(app):
     phone = converse(app)
-    phone.send("1")
+    phone.pick("Sí, guardar")
     with sqlite3.connect(app.config["DATABASE"]) as conn:
         sealed = [v for row in conn.execute("SELECT name, a_number FROM people") for v in row]
         sealed += [v for (v,) in conn.execute("SELECT phone FROM contacts")]
     assert {opened(app, v) for v in sealed} == {"Rosalinda", "123456789", "+526641234567"}
-    phone.talk("BORRAR", "1")
+    phone.talk("BORRAR", Pick("Sí, borrar todo"))
     data = raw(app)
     for token in sealed:
         assert token.encode() not in data
@@ -66,7 +66,7 @@ def test_borrar_leaves_not_even_the_ciphertext_behind(app):
 
 def test_retention_purges_the_inactive_with_no_hearing_ahead(app):
     Phone(app, "whatsapp:+5216640000001").send("hola")                 # inactive, no hearing
-    converse(app).send("1")                                             # hearing in March
+    converse(app).pick("Sí, guardar")                                             # hearing in March
     later = NOW + dt.timedelta(days=91)
     with app.app_context():
         from bot.db import get_db
@@ -82,7 +82,7 @@ def test_retention_purges_the_inactive_with_no_hearing_ahead(app):
 
 
 def test_backups_are_consistent_rotated_and_restore(app, tmp_path):
-    converse(app).send("1")
+    converse(app).pick("Sí, guardar")
     directory = tmp_path / "backups"
     with app.app_context():
         from bot.db import get_db
@@ -115,7 +115,7 @@ def test_key_rotation_re_wraps_the_data_keys_and_the_old_key_can_go(tmp_path):
               "BACKUP_DIR": str(tmp_path / "b"), "KEY_BACKUP_DIR": str(tmp_path / "kb")}
     first = create_app({**config, "ENCRYPTION_KEYS": old},
         instance_path=tmp_path)
-    converse(first).send("1")
+    converse(first).pick("Sí, guardar")
     before = first.test_cli_runner().invoke(args=["backup"])
     assert "Backup written" in before.output
     snapshot = before.output.split("Backup written: ")[1].split()[0]
@@ -142,7 +142,7 @@ def test_key_rotation_re_wraps_the_data_keys_and_the_old_key_can_go(tmp_path):
 
 
 def test_backups_are_private_from_their_first_byte(app, tmp_path):
-    converse(app).send("1")
+    converse(app).pick("Sí, guardar")
     directory = tmp_path / "backups"
     directory.mkdir(mode=0o755)                       # made earlier by hand, too open
     os.chmod(directory, 0o755)
@@ -188,7 +188,7 @@ def _backup_on_a_full_disk(app, directory: str, results) -> None:
 def test_a_failed_backup_leaves_no_file_counted_among_the_kept(app, tmp_path):
     import multiprocessing
 
-    converse(app).send("1")
+    converse(app).pick("Sí, guardar")
     directory = str(tmp_path / "backups")
     with app.app_context():
         from bot.db import get_db

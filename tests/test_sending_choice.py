@@ -11,7 +11,7 @@ import stat
 import subprocess
 
 import pytest
-from conftest import NOW, Phone, clean_environ, flask_command
+from conftest import NOW, Phone, Pick, clean_environ, flask_command
 from twilio_fake import ACCOUNT
 
 from bot import create_app
@@ -22,7 +22,8 @@ from bot.sender import DryRunSender, Outgoing, SenderSettingsError, TwilioSender
 BASE = "https://bot.example.org"
 COMPLETE = {"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "token",
             "TWILIO_SMS_FROM": "+15005550006", "PUBLIC_BASE_URL": BASE}
-SAVE = ("hola", "1", "Ana", "tijuana", "15/3/2027", "8:30", "4:30", "A12345678", "1")
+SAVE = ("hola", Pick("Guardar una audiencia"), "Ana", "tijuana", "15/3/2027", "8:30", "4:30", "A12345678",
+        Pick("Sí, guardar"))
 DAY_BEFORE = dt.datetime(2027, 3, 15, 0, 0, tzinfo=dt.UTC)
 
 
@@ -142,7 +143,7 @@ def test_borrar_removes_the_phones_lines_from_the_outbox(app):
         "+526641234567", "+526647654321", "whatsapp:+5216641234567"]
     with open(app.config["OUTBOX_PATH"], "a", encoding="utf-8") as f:
         f.write('{"to": "+526641234567", "body": "a line cut short\n')
-    Phone(app, "whatsapp:+5216641234567").talk("BORRAR", "1")
+    Phone(app, "whatsapp:+5216641234567").talk("BORRAR", Pick("Sí, borrar todo"))
     assert outbox_phones(app) == ["+526647654321"]    # both forms of the number, and the bad line
     assert mode(app.config["OUTBOX_PATH"]) == 0o600
     folder = os.path.dirname(app.config["OUTBOX_PATH"])

@@ -9,7 +9,7 @@ import json
 import sqlite3
 
 import pytest
-from conftest import TOKEN, Phone, sign
+from conftest import TOKEN, Phone, Pick, sign
 from twilio_fake import ACCOUNT
 
 from bot import create_app, store
@@ -19,7 +19,8 @@ from bot.dispatch import Dispatcher, record_status
 from bot.scheduler import housekeeping
 
 UTC = dt.UTC
-SAVE = ("hola", "1", "Ana", "tijuana", "15/3/2027", "8:30", "4:30", "A12345678", "1")
+SAVE = ("hola", Pick("Guardar una audiencia"), "Ana", "tijuana", "15/3/2027", "8:30", "4:30", "A12345678",
+        Pick("Sí, guardar"))
 DAY_BEFORE = dt.datetime(2027, 3, 15, 0, 0, tzinfo=UTC)
 BASE = "https://bot.example.org"
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from conftest import clean_environ, flask_command
+from conftest import Pick, clean_environ, flask_command
 
 from bot import explain
 from bot.engine import Engine
@@ -176,7 +176,8 @@ def test_a_negative_taken_as_yes_and_a_wrong_date_are_unsafe(engine):
 ANSWER = "Si está en peligro ahora, llame al 911."
 STOP_QUESTION = "¿Quiere dejar de recibir mensajes?"
 STOPPED = "Ya no le vamos a mandar mensajes"
-TO_TIME = ("hola", "1", "MR", "1")   # waiting for the hearing date in Tijuana
+# Waiting for the hearing date in Tijuana.
+TO_TIME = ("hola", Pick("Guardar una audiencia"), "MR", Pick("Tijuana / San Diego"))
 
 
 def opted_out(app) -> int:
@@ -252,7 +253,7 @@ def test_these_yeses_save_at_the_read_back(app, phone, message):
 
 
 def test_a_sure_yes_deletes_and_a_yes_with_but_does_not(app, phone):
-    phone.talk("hola", "1", "MR", "1", "15/3/2027", "8:30", "no se", "no", "1")
+    phone.talk(*TO_TIME, "15/3/2027", "8:30", "no se", "no", Pick("Sí, guardar"))
     assert "¿Quiere borrar todos sus datos?" in phone.send("borrar")
     phone.send("sí, pero solo lo de mi hijo")
     with sqlite3.connect(app.config["DATABASE"]) as conn:

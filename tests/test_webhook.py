@@ -8,7 +8,7 @@ import threading
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import TOKEN, opened, sign
+from conftest import TOKEN, Pick, choose, opened, sign, typed
 
 from bot import create_app
 
@@ -156,33 +156,35 @@ def test_a_failure_inside_stores_nothing_and_answers_in_spanish(app, client, mon
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    post(client, form("hola", sid="1"))
+    reply = texts(post(client, form("hola", sid="1")))
     monkeypatch.setattr(store, "save_hearing", broken)
-    for n, body in enumerate(["1", "MR", "1", "15/3/2027", "8:30", "no se", "no", "1"]):
+    for n, answer in enumerate([Pick("Guardar una audiencia"), "MR", Pick("Tijuana / San Diego"),
+                                "15/3/2027", "8:30", "no se", "no", Pick("Sí, guardar")]):
+        body = typed("\n\n".join(reply), answer)
         reply = texts(post(client, form(body, sid=f"x{n}")))
     assert "tuvimos un problema" in reply[0]
     assert count(app, "hearings") == 0 and count(app, "people") == 0
     # The failed message was not recorded, so Twilio's retry of it is processed again.
     monkeypatch.undo()
-    assert "Guardado" in texts(post(client, form("1", sid="x7")))[0]
+    assert "Guardado" in texts(post(client, form(body, sid="x7")))[0]
 
 
 def test_two_messages_from_one_person_at_once_are_processed_one_after_the_other(app):
-    post(app.test_client(), form("hola", sid="0"))
+    menu = texts(post(app.test_client(), form("hola", sid="0")))[0]
     barrier = threading.Barrier(2)
     replies = []
 
     def send(n: int) -> None:
         client = app.test_client()
         barrier.wait()
-        replies.append(texts(post(client, form("1", sid=f"c{n}")))[0])
+        replies.append(texts(post(client, form(choose(menu, "Guardar una audiencia"), sid=f"c{n}")))[0])
 
     threads = [threading.Thread(target=send, args=(n,)) for n in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    # The first "1" picks the menu option; the second arrives at the name question, where a
+    # The first number picks the menu option; the second arrives at the name question, where a
     # digit is refused. Interleaved, both would have read the menu and left attempts at 0.
     assert sorted("¿Como se llama" in r for r in replies) == [False, True]
     with sqlite3.connect(app.config["DATABASE"]) as conn:
