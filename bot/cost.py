@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -33,17 +34,40 @@ SAMPLE_CONTEXT = Context(
 SAMPLE_VARS = {"city": "ciudad_juarez", "date": "2027-03-15", "time": "08:30",
                "report_time": "04:30", "name": "María Guadalupe", "a_number": "012345678",
                "hearing_id": 1, "phone": "+526641234567", "whatsapp": "yes", "days": 7}
+@dataclass(frozen=True)
+class Option:
+    """An option picked by its label in the reply before, as a person reads the list: a path
+    stays the same walk when options are added or reordered."""
+    label: str
+
+
 # Whole conversations an operator wants priced: (name, the phone's context, messages sent).
 PATHS = (
     ("register a hearing", Context(is_new=True),
      ("quiero registrar mi audiencia", "María", "juarez", "15 de marzo", "8:30 de la mañana",
       "4 de la mañana", "A 123-456-789", "si")),
     ("ask the port time", SAMPLE_CONTEXT,
-     ("a que hora me presento en el puente", "1", "2", "3")),
-    ("rights", SAMPLE_CONTEXT, ("derechos", "1", "1", "2", "1", "3", "1", "4", "1", "5", "1", "6")),
+     ("a que hora me presento en el puente", Option("Qué llevar"), Option("Cómo es ese día"),
+      Option("Volver al menú"))),
+    ("rights", SAMPLE_CONTEXT,
+     ("derechos", Option("Tengo miedo de volver a México"), Option("Otro tema"), Option("Abogado"),
+      Option("Otro tema"), Option("Intérprete"), Option("Otro tema"),
+      Option("Si no llegué a mi audiencia"), Option("Otro tema"), Option("Cambio de dirección"),
+      Option("Otro tema"), Option("Quién no debe estar en el programa"))),
     ("case status", SAMPLE_CONTEXT, ("como reviso mi caso",)),
-    ("emergency", SAMPLE_CONTEXT, ("estoy en peligro", "1", "menu")),
+    ("emergency", SAMPLE_CONTEXT,
+     ("estoy en peligro", Option("Grupos que ayudan en su ciudad"), "menu")),
+    ("asylum in Mexico", SAMPLE_CONTEXT, ("estoy en peligro", Option("Pedir asilo en México"))),
 )
+
+
+def _typed(message: str | Option, spanish_reply: str) -> str:
+    if isinstance(message, str):
+        return message
+    found = re.findall(rf"^(\d+)\. {re.escape(message.label)}", spanish_reply, re.MULTILINE)
+    if len(found) != 1:
+        raise ValueError(f"no single option {message.label!r} in:\n{spanish_reply}")
+    return found[0]
 
 
 @dataclass(frozen=True)
@@ -82,10 +106,11 @@ def path_costs(engine: Engine, catalogs: Catalogs, language: str = "es",
     """Walk each sample conversation and return the SMS segments of every reply."""
     results = []
     for name, context, messages in PATHS:
-        state, segments = Conversation(), []
+        state, segments, spanish = Conversation(), [], ""
         for message in messages:
-            outcome = engine.step(state, context, message, SAMPLE_NOW)
+            outcome = engine.step(state, context, _typed(message, spanish), SAMPLE_NOW)
             text = render_reply(outcome.replies, language, catalogs)
+            spanish = render_reply(outcome.replies, "es", catalogs)
             segments.append(cost(for_sms(text, keep_accents)).segments)
             state, context = outcome.state, replace(context, is_new=False)
         results.append((name, segments))
