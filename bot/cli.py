@@ -116,7 +116,8 @@ def read_notice_command(file: str, show_lines: bool) -> None:
             value = f"{value} ({datetime.fromisoformat(str(value)).strftime('%A')})"
         elif key == "city":
             city = engine.cities[value]
-            value = f"{value} (waits in {city.name}, reports at {city.report.label}, court {city.court})"
+            place = f"{city.report.port} ({city.report.town})"
+            value = f"{value} (waits in {city.name}, reports at {place}, court {city.court})"
         route = "" if answer.outcome == "ok" else f"  [asked again: {answer.outcome}]"
         click.echo(f"{key:12} {value}  confidence {reading.confidence[key]:.2f}{route}")
     for key in reading.doubtful:
