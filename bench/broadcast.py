@@ -12,14 +12,12 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cryptography.fernet import Fernet  # noqa: E402
-from reminders import NOW, seed  # noqa: E402
+from reminders import NOW, seed, sending_config, twilio_stand_in  # noqa: E402
 
 from bot import create_app  # noqa: E402
 from bot.db import get_db  # noqa: E402
@@ -52,19 +50,10 @@ def main() -> None:
                 "Revise su caso en acis.eoir.justice.gov/es.\n"
                 "en: Mi Audiencia, important: the San Diego court changed its hours. "
                 "Check your case at acis.eoir.justice.gov/es.\n")
-    port = 8202
-    server = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__),
-                                                            "fake_twilio.py"), str(port)])
-    time.sleep(1)
-    try:
-        config = {"DATABASE": os.path.join(tmp, "db.sqlite3"), "SECRET_KEY": "bench",
-                  "ENCRYPTION_KEYS": Fernet.generate_key().decode(), "LOG_LEVEL": "WARNING",
-                  "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t",
-                  "TWILIO_SMS_FROM": "+15005550006", "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
-                  "TWILIO_API_BASE_URL": f"http://127.0.0.1:{port}",
-                  "TWILIO_TEMPLATE_BROADCAST": "HX" + "9" * 32,
-                  "PUBLIC_BASE_URL": "https://bench.example.org", "SEND_THREADS": args.threads,
-                  "SEND_RATE_PER_SECOND": args.cap, "DISPATCH_BATCH": args.send}
+    with twilio_stand_in(8202) as api:
+        config = sending_config(tmp, api, TWILIO_TEMPLATE_BROADCAST="HX" + "9" * 32,
+                                SEND_THREADS=args.threads, SEND_RATE_PER_SECOND=args.cap,
+                                DISPATCH_BATCH=args.send)
         app = create_app({"TESTING": True, **config}, instance_path=tmp)
         started = time.perf_counter()
         seed(app, args.people)
@@ -85,8 +74,6 @@ def main() -> None:
             started = time.perf_counter()
             report = Dispatcher(app).run(NOW)
             sending = time.perf_counter() - started
-    finally:
-        server.terminate()   # never left running, whatever failed
     sent = report.outcomes.get("sent", 0)
     print(json.dumps({
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "

@@ -8,6 +8,7 @@ fake Twilio, that the per-second cap holds, and the scheduler's resident memory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -30,6 +31,28 @@ from bot.reminders import Schedule, plan  # noqa: E402
 NOW = dt.datetime(2027, 1, 10, 18, 0, tzinfo=dt.UTC)
 CITIES = ["tijuana", "mexicali", "ciudad_juarez", "nuevo_laredo", "matamoros", "piedras_negras",
           "nogales"]
+
+
+@contextlib.contextmanager
+def twilio_stand_in(port: int):
+    """The fake Twilio in its own process, so it does not share the bot's interpreter; never
+    left running, whatever fails. Yields its base URL."""
+    server = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__),
+                                                            "fake_twilio.py"), str(port)])
+    time.sleep(1)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+
+
+def sending_config(tmp: str, api: str, **extra) -> dict:
+    """An app that sends through the stand-in at `api`, with its data in `tmp`."""
+    return {"DATABASE": os.path.join(tmp, "db.sqlite3"), "SECRET_KEY": "bench",
+            "ENCRYPTION_KEYS": Fernet.generate_key().decode(), "LOG_LEVEL": "WARNING",
+            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t",
+            "TWILIO_SMS_FROM": "+15005550006", "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
+            "TWILIO_API_BASE_URL": api, "PUBLIC_BASE_URL": "https://bench.example.org", **extra}
 
 
 def seed(app, people: int) -> None:
@@ -92,19 +115,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="SEND_THREADS")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="bench-reminders-")
-    # The fake Twilio runs in its own process, so it does not share the bot's interpreter.
-    port = 8201
-    server = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__),
-                                                            "fake_twilio.py"), str(port)])
-    time.sleep(1)
-    try:
-        config = {"DATABASE": os.path.join(tmp, "db.sqlite3"), "SECRET_KEY": "bench",
-                  "ENCRYPTION_KEYS": Fernet.generate_key().decode(), "LOG_LEVEL": "WARNING",
-                  "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t",
-                  "TWILIO_SMS_FROM": "+15005550006", "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
-                  "TWILIO_API_BASE_URL": f"http://127.0.0.1:{port}",
-                  "PUBLIC_BASE_URL": "https://bench.example.org",
-                  "SEND_RATE_PER_SECOND": 0, "DISPATCH_BATCH": 5000, "SEND_THREADS": args.threads}
+    with twilio_stand_in(8201) as api:
+        config = sending_config(tmp, api, SEND_RATE_PER_SECOND=0, DISPATCH_BATCH=5000,
+                                SEND_THREADS=args.threads)
         app = create_app({"TESTING": True, **config}, instance_path=tmp)
         started = time.perf_counter()
         seed(app, args.people)
@@ -125,8 +138,6 @@ def main() -> None:
                         f"bot:create_app(instance_path={tmp!r})", "send-due", "--now",
                         NOW.isoformat()], env=env, check=True, capture_output=True)
         scheduler_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    finally:
-        server.terminate()   # never left running, whatever failed
     sent = outcomes.get("sent", 0)
     print(json.dumps({
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
